@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { registerInit } from './commands/init.js';
+import { registerImport } from './commands/import.js';
+import { registerQuery } from './commands/query.js';
+import { registerGenerate } from './commands/generate.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('recount')
+    .description('Recount: event analytics that are both live and right. A local event lake, batch recounts and a live view.')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  registerInit(program);
+  registerImport(program);
+  registerQuery(program);
+  registerGenerate(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,189 @@
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import type { Workspace } from '../workspace/workspace.js';
+import type { Connection } from '../workspace/db.js';
+import { fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
+import { literal } from '../util/sql.js';
+import { rebuildLakeViews } from './views.js';
+
+export interface RejectRecord {
+  line: number;
+  reason: string;
+  raw: string | null;
+}
+
+export interface ImportRecord {
+  importId: number;
+  sourcePath: string;
+  format: string;
+  contentSha256: string;
+  bytesFrom: number;
+  bytesTo: number;
+  linesFrom: number;
+  linesTo: number;
+  fieldMap: Record<string, unknown>;
+  importedAt: string;
+  startedAt: number;
+}
+
+export interface CommitResult {
+  rows: number;
+  duplicates: number;
+  partitions: string[];
+}
+
+interface StagedFile {
+  staged: string;
+  target: string;
+  eventDate: string;
+}
+
+async function stagedFiles(workspace: Workspace, stagingDir: string, importId: number): Promise<StagedFile[]> {
+  const files = (await listFilesRecursive(stagingDir)).filter((f) => f.endsWith('.parquet'));
+  const nonce = basename(stagingDir);
+  return files.map((rel) => {
+    const partition = dirname(rel);
+    const match = /^event_date=(\d{4,}-\d{2}-\d{2})$/.exec(partition);
+    if (!match) throw new Error(`unexpected staged file ${rel}: not in an event_date partition`);
+    return {
+      staged: join(stagingDir, rel),
+      target: join(workspace.paths.lakeEvents, partition, `import-${importId}-${nonce}-${basename(rel)}`),
+      eventDate: match[1] as string,
+    };
+  });
+}
+
+/**
+ * Finds arrivals that repeat an event identity: within this import every arrival after the first,
+ * and every arrival of an identity the lake already holds. First arrival wins, so these rows stay in
+ * raw_events but not in events.
+ */
+async function findDuplicates(connection: Connection, stagingDir: string, importId: number): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE import_ids AS
+    SELECT event_id, event_date, _source_line AS line, filename
+    FROM read_parquet(${literal(join(stagingDir, '**', '*.parquet'))}, hive_partitioning = true,
+      hive_types = {'event_date': DATE}, filename = true)`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE import_duplicates AS
+    WITH lake_first AS (
+      SELECT e.event_id, e._import_id AS first_import_id, e._source_line AS first_line
+      FROM events e SEMI JOIN import_ids n ON e.event_id = n.event_id
+    ), import_first AS (
+      SELECT event_id, min(line) AS first_line FROM import_ids GROUP BY event_id
+    )
+    SELECT n.line, n.event_id, n.event_date, n.filename,
+      coalesce(lf.first_import_id, ${importId}) AS first_import_id,
+      coalesce(lf.first_line, f.first_line) AS first_line
+    FROM import_ids n JOIN import_first f USING (event_id) LEFT JOIN lake_first lf USING (event_id)
+    WHERE lf.event_id IS NOT NULL OR n.line > f.first_line`);
+}
+
+/**
+ * Commits a staged import. The staged Parquet files are made durable and renamed into their partitions,
+ * where nothing reads them yet (readers go through the manifest); then one catalog transaction adds them
+ * to the manifest with the import record, its rejects and its duplicate arrivals. A crash before that
+ * transaction leaves files the manifest does not list, which the next open deletes.
+ */
+export async function commitImport(
+  workspace: Workspace,
+  connection: Connection,
+  stagingDir: string,
+  record: ImportRecord,
+  rejects: RejectRecord[],
+  scratchDir: string,
+): Promise<CommitResult> {
+  const files = await stagedFiles(workspace, stagingDir, record.importId);
+  if (files.length > 0) await findDuplicates(connection, stagingDir, record.importId);
+  const perFile = files.length
+    ? await connection.all<{ filename: string; rows: number; duplicates: number }>(`
+        SELECT i.filename, count(*)::DOUBLE AS rows, count(d.line)::DOUBLE AS duplicates
+        FROM import_ids i LEFT JOIN import_duplicates d ON d.filename = i.filename AND d.line = i.line
+        GROUP BY i.filename`)
+    : [];
+  const counts = new Map(perFile.map((f) => [f.filename, f]));
+
+  for (const file of files) await fsyncFile(file.staged);
+  const movedDirs = new Set<string>();
+  const moved: string[] = [];
+  try {
+    for (const file of files) {
+      await mkdir(dirname(file.target), { recursive: true });
+      await rename(file.staged, file.target);
+      moved.push(file.target);
+      movedDirs.add(dirname(file.target));
+    }
+    for (const dir of movedDirs) await fsyncDir(dir);
+    await fsyncDir(workspace.paths.lakeEvents);
+
+    let rejectsFile: string | undefined;
+    if (rejects.length > 0) {
+      rejectsFile = join(scratchDir, 'rejects.ndjson');
+      await writeFile(rejectsFile, rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+
+    const manifest = await Promise.all(
+      files.map(async (file) => {
+        const c = counts.get(file.staged) ?? { rows: 0, duplicates: 0 };
+        return {
+          path: relative(workspace.dir, file.target),
+          eventDate: file.eventDate,
+          rows: Number(c.rows),
+          newEvents: Number(c.rows) - Number(c.duplicates),
+          bytes: (await stat(file.target)).size,
+        };
+      }),
+    );
+    const rows = manifest.reduce((sum, f) => sum + f.rows, 0);
+    const duplicates = manifest.reduce((sum, f) => sum + (f.rows - f.newEvents), 0);
+    const partitions = [...new Set(manifest.map((f) => f.eventDate))].sort();
+
+    await connection.transaction(async () => {
+      await connection.run(
+        `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
+           $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration)`,
+        {
+          id: record.importId,
+          path: record.sourcePath,
+          format: record.format,
+          sha: record.contentSha256,
+          bytesFrom: record.bytesFrom,
+          bytesTo: record.bytesTo,
+          linesFrom: record.linesFrom,
+          linesTo: record.linesTo,
+          rows,
+          rejected: rejects.length,
+          duplicates,
+          partitions: `[${partitions.join(', ')}]`,
+          fieldMap: JSON.stringify(record.fieldMap),
+          importedAt: record.importedAt,
+          duration: Date.now() - record.startedAt,
+        },
+      );
+      for (const f of manifest) {
+        await connection.run('INSERT INTO lake_files VALUES ($path, CAST($date AS DATE), $id, $rows, $newEvents, $bytes)', {
+          path: f.path,
+          date: f.eventDate,
+          id: record.importId,
+          rows: f.rows,
+          newEvents: f.newEvents,
+          bytes: f.bytes,
+        });
+      }
+      if (rejectsFile) {
+        await connection.run(`INSERT INTO rejects
+          SELECT ${record.importId}, ${literal(record.sourcePath)}, line, reason, raw, CAST(${literal(record.importedAt)} AS TIMESTAMPTZ)
+          FROM read_json(${literal(rejectsFile)}, format = 'newline_delimited',
+            columns = {line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR'})`);
+      }
+      if (files.length > 0) {
+        await connection.run(`INSERT INTO duplicate_arrivals
+          SELECT ${record.importId}, line, event_id, event_date, first_import_id, first_line FROM import_duplicates`);
+      }
+      await rebuildLakeViews(connection, workspace.dir);
+    });
+    return { rows, duplicates, partitions };
+  } catch (error) {
+    // Not committed: the moved files are not in the manifest; remove them now rather than at the next open.
+    for (const path of moved) await rm(path, { force: true });
+    throw error;
+  }
+}

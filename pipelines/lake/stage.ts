@@ -1,0 +1,269 @@
+import { rm, mkdir } from 'node:fs/promises';
+import type { Connection } from '../workspace/db.js';
+import { UserError, duckdbMessage } from '../util/errors.js';
+import { ident, literal } from '../util/sql.js';
+import type { OperationOptions } from '../util/progress.js';
+import { LINE_COLUMN } from './frame-csv.js';
+import { SKIP_KEY } from './frame-ndjson.js';
+import { buildPlan, selectLakeRows, type DriftCheck, type ImportPlan, type PlanInput, type SourceField } from './plan.js';
+
+export const STAGED_TABLE = 'import_staged';
+
+export type StageSource =
+  | { format: 'ndjson'; path: string; rows: number; sanitized: boolean; maxObjectBytes: number }
+  | { format: 'json'; path: string; layout: 'array' | 'unstructured' }
+  | { format: 'csv'; path: string; delimiter: string; columns: string[]; rows: number; maxRecordBytes: number }
+  | { format: 'parquet'; path: string };
+
+export interface StageRequest extends OperationOptions {
+  connection: Connection;
+  source: StageSource;
+  /** The file the rows came from, as recorded with each row. */
+  sourceFile: string;
+  stagingDir: string;
+  plan: Omit<PlanInput, 'kind' | 'fields' | 'hasPlaceholders'>;
+}
+
+export interface StagedReject {
+  line: number;
+  reason: string;
+  /** Raw text when DuckDB holds it (JSON arrays); other formats re-read it from the file. */
+  raw?: string;
+}
+
+export interface StageResult {
+  plan: ImportPlan;
+  stagedRows: number;
+  rowsWritten: number;
+  rejects: StagedReject[];
+  /** Fields whose values did not all fit the type a sample suggested, stored as text or JSON instead. */
+  widened: string[];
+}
+
+function readerFor(source: StageSource, extra = ''): string {
+  switch (source.format) {
+    case 'ndjson':
+      return `read_json(${literal(source.path)}, format = 'newline_delimited', ignore_errors = true,
+        maximum_object_size = ${Math.max(16 << 20, source.maxObjectBytes * 2)}${extra})`;
+    case 'json':
+      return `read_json(${literal(source.path)}, format = ${literal(source.layout)}${extra})`;
+    case 'csv':
+      return `read_csv(${literal(source.path)}, header = true, delim = ${literal(source.delimiter)}, quote = '"', escape = '"',
+        auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${Math.max(2 << 20, source.maxRecordBytes * 2)},
+        columns = {${[LINE_COLUMN, ...source.columns].map((c) => `${literal(c)}: ${literal(c === LINE_COLUMN ? 'BIGINT' : 'VARCHAR')}`).join(', ')}})`;
+    case 'parquet':
+      return `read_parquet(${literal(source.path)})`;
+  }
+}
+
+/** Loads the source into a temp table whose rowid is its row order (insertion order is preserved). */
+async function loadStaged(request: StageRequest): Promise<number> {
+  const { connection, source } = request;
+  let sql: string;
+  switch (source.format) {
+    case 'ndjson':
+      // Every key as a MAP entry: nothing in a record can be dropped for lack of a column.
+      sql = `SELECT json FROM ${readerFor(source, `, records = false, columns = {json: 'MAP(VARCHAR, JSON)'}`)} LIMIT ${source.rows}`;
+      break;
+    case 'json':
+      sql = `SELECT TRY_CAST(json AS MAP(VARCHAR, JSON)) AS json, json AS _raw
+             FROM ${readerFor(source, `, records = false, columns = {json: 'JSON'}`)}`;
+      break;
+    default:
+      sql = `SELECT * FROM ${readerFor(source)}`;
+  }
+  try {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS ${sql}`, undefined, {
+      signal: request.signal,
+      onProgress: (p) => request.onProgress?.({ ...p, phase: 'parsing' }),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'CancelledError') throw error;
+    throw new UserError(
+      `${request.sourceFile}: cannot be read as ${source.format.toUpperCase()}: ${duckdbMessage(error)}`,
+      'file-corrupt',
+    );
+  }
+  const row = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${STAGED_TABLE}`);
+  return Number(row?.n ?? 0);
+}
+
+/** DuckDB's types are kept, except UUIDs, which are ids and compare as text, and all-NULL samples, which say nothing. */
+export function normalizeType(type: string): string {
+  if (type === 'NULL' || type === '"NULL"') return 'JSON';
+  return type.replace(/\bUUID\b/g, 'VARCHAR').replace(/\bNULL\b/g, 'JSON');
+}
+
+async function mapFields(request: StageRequest): Promise<SourceField[]> {
+  const { connection, source } = request;
+  const keys = await connection.all<{ k: string }>(
+    `SELECT DISTINCT unnest(map_keys(json)) AS k FROM ${STAGED_TABLE} WHERE json IS NOT NULL ORDER BY k`,
+  );
+  const present = new Set(keys.map((r) => r.k));
+  present.delete(SKIP_KEY);
+  // Types come from DuckDB's own inference over a sample; a value later in the file that does not fit
+  // is caught as drift and widens its column, so the sample can never lose data.
+  let sampled: { column_name: string; column_type: string }[] = [];
+  try {
+    const sample =
+      source.format === 'ndjson'
+        ? `read_json(${literal(source.path)}, format = 'newline_delimited', ignore_errors = true, sample_size = 20480)`
+        : source.format === 'json'
+          ? `read_json(${literal(source.path)}, format = ${literal(source.layout)}, ignore_errors = true, sample_size = 20480)`
+          : undefined;
+    if (sample) sampled = await connection.all(`DESCRIBE SELECT * FROM ${sample}`);
+  } catch {
+    // No usable sample (every sampled line broken): all fields are kept as JSON.
+  }
+  const fields: SourceField[] = [];
+  for (const column of sampled) {
+    if (present.has(column.column_name)) {
+      fields.push({ key: column.column_name, type: normalizeType(column.column_type) });
+      present.delete(column.column_name);
+    }
+  }
+  for (const key of present) fields.push({ key, type: 'JSON' });
+  return fields;
+}
+
+/** CSV carries no types: infer each column's type from all of its values, so that no later value can fail a cast. */
+async function textFields(request: StageRequest, columns: string[]): Promise<SourceField[]> {
+  if (columns.length === 0) return [];
+  const checks = columns.flatMap((c, i) => {
+    const v = ident(c);
+    return [
+      `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
+      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]{0,17})'))) AS i${i}`,
+      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL)) AS d${i}`,
+      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
+      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
+      `count(${v}) AS n${i}`,
+    ];
+  });
+  const row = (await request.connection.one<Record<string, boolean | number | string>>(
+    `SELECT ${checks.join(', ')} FROM ${STAGED_TABLE}`,
+  )) as Record<string, boolean | number | string>;
+  return columns.map((key, i) => {
+    if (Number(row[`n${i}`]) === 0) return { key, type: 'VARCHAR' };
+    const type = row[`b${i}`]
+      ? 'BOOLEAN'
+      : row[`i${i}`]
+        ? 'BIGINT'
+        : row[`d${i}`]
+          ? 'DOUBLE'
+          : row[`dt${i}`]
+            ? 'DATE'
+            : row[`ts${i}`]
+              ? 'TIMESTAMPTZ'
+              : 'VARCHAR';
+    return { key, type };
+  });
+}
+
+async function typedFields(request: StageRequest): Promise<SourceField[]> {
+  const rows = await request.connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${STAGED_TABLE}`);
+  return rows.map((r) => ({ key: r.column_name, type: r.column_type }));
+}
+
+function widen(field: SourceField): SourceField {
+  const nested = /[[\](]/.test(field.type) || /^(STRUCT|MAP|LIST)/i.test(field.type);
+  return { key: field.key, type: nested ? 'JSON' : 'VARCHAR' };
+}
+
+/**
+ * Stages one source: parse into DuckDB, map fields, and write the lake rows as hive-partitioned
+ * Parquet into `stagingDir`. Counts decide whether anything was held back: only then are reject
+ * reasons and type drift worked out, so a clean file pays for one parse and one write.
+ */
+export async function stageImport(request: StageRequest): Promise<StageResult> {
+  const { connection, source } = request;
+  const stagedRows = await loadStaged(request);
+  if ((source.format === 'ndjson' || source.format === 'csv') && stagedRows !== source.rows) {
+    throw new Error(
+      `${request.sourceFile}: ${source.rows} records were framed but DuckDB read ${stagedRows}; refusing to import with wrong line numbers`,
+    );
+  }
+  const kind = source.format === 'csv' ? 'text' : source.format === 'parquet' ? 'typed' : 'map';
+  let fields =
+    kind === 'map'
+      ? await mapFields(request)
+      : kind === 'text'
+        ? await textFields(request, (source as { columns: string[] }).columns)
+        : await typedFields(request);
+  const hasPlaceholders = source.format === 'ndjson' && source.sanitized;
+  const placeholders = hasPlaceholders
+    ? Number(
+        (
+          await connection.one<{ n: number }>(
+            `SELECT count(*)::DOUBLE AS n FROM ${STAGED_TABLE} WHERE json[${literal(SKIP_KEY)}] IS NOT NULL`,
+          )
+        )?.n ?? 0,
+      )
+    : 0;
+  const landable = stagedRows - placeholders;
+  const widened: string[] = [];
+
+  for (let attempt = 0; ; attempt++) {
+    const planInput: PlanInput = { ...request.plan, kind, fields, hasPlaceholders };
+    const plan = buildPlan(planInput);
+    await rm(request.stagingDir, { recursive: true, force: true });
+    await mkdir(request.stagingDir, { recursive: true });
+    let rowsWritten = 0;
+    if (landable > 0) {
+      const select = selectLakeRows(plan, planInput, STAGED_TABLE, plan.drift);
+      const copied = await connection.one<{ Count: string }>(
+        `COPY (${select}) TO ${literal(request.stagingDir)}
+          (FORMAT parquet, PARTITION_BY (event_date), FILENAME_PATTERN ${literal(`import-${request.plan.importId}-{i}`)}, COMPRESSION zstd)`,
+        undefined,
+        { signal: request.signal, onProgress: (p) => request.onProgress?.({ ...p, phase: 'writing partitions' }) },
+      );
+      rowsWritten = Number(Object.values(copied ?? {})[0] ?? 0);
+    }
+    if (rowsWritten === landable) return { plan, stagedRows, rowsWritten, rejects: [], widened };
+
+    const rawSql =
+      source.format === 'json'
+        ? 'CAST(_raw AS VARCHAR)'
+        : kind === 'typed'
+          ? `CAST(to_json(${STAGED_TABLE}) AS VARCHAR)`
+          : undefined;
+    const diagnosis = await diagnose(connection, plan, rawSql);
+    const drifted = plan.drift.filter((_, i) => diagnosis.drift[i]);
+    if (drifted.length > 0 && attempt < 3) {
+      const keys = new Set(drifted.map((d) => d.key));
+      fields = fields.map((f) => (keys.has(f.key) ? widen(f) : f));
+      widened.push(...drifted.map((d) => `${d.column} (${d.type} → ${widen({ key: d.key, type: d.type }).type})`));
+      continue;
+    }
+    if (rowsWritten + diagnosis.rejects.length !== landable) {
+      throw new Error(
+        `${request.sourceFile}: ${landable} rows, ${rowsWritten} written and ${diagnosis.rejects.length} rejected do not add up`,
+      );
+    }
+    return { plan, stagedRows, rowsWritten, rejects: diagnosis.rejects, widened };
+  }
+}
+
+async function diagnose(
+  connection: Connection,
+  plan: ImportPlan,
+  rawSql: string | undefined,
+): Promise<{ rejects: StagedReject[]; drift: boolean[] }> {
+  const driftFlags = plan.drift.map(
+    (d: DriftCheck, i) => `bool_or(${d.predicate}) FILTER (WHERE NOT ${plan.skip}) AS drift_${i}`,
+  );
+  const drift: boolean[] = [];
+  if (driftFlags.length > 0) {
+    const row = await connection.one<Record<string, boolean>>(`SELECT ${driftFlags.join(', ')} FROM ${STAGED_TABLE}`);
+    plan.drift.forEach((_, i) => drift.push(Boolean(row?.[`drift_${i}`])));
+  }
+  const rows = await connection.all<{ line: number; reason: string; raw?: string }>(
+    `SELECT line::DOUBLE AS line, reason${rawSql ? ', raw' : ''}
+     FROM (SELECT ${plan.line} AS line, ${plan.rejectReason} AS reason${rawSql ? `, ${rawSql} AS raw` : ''} FROM ${STAGED_TABLE} WHERE NOT ${plan.skip})
+     WHERE reason IS NOT NULL ORDER BY line`,
+  );
+  return {
+    rejects: rows.map((r) => ({ line: Number(r.line), reason: r.reason, ...(r.raw !== undefined ? { raw: r.raw } : {}) })),
+    drift,
+  };
+}

@@ -1,0 +1,131 @@
+import {
+  DuckDBTimestampTZValue,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+  type DuckDBResultReader,
+  type DuckDBValueConverter,
+  type Json,
+} from '@duckdb/node-api';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timezone, f);
+  }
+  return f;
+}
+
+/**
+ * A TIMESTAMPTZ as DuckDB prints it in the workspace's zone ("2026-10-01 05:37:45.352+05:30").
+ * node-api formats with the process's own offset, which is rarely the workspace's.
+ */
+export function formatTimestampTz(micros: bigint, timezone: string): string {
+  const seconds = micros >= 0n ? micros / 1_000_000n : -((-micros + 999_999n) / 1_000_000n);
+  const fraction = Number(micros - seconds * 1_000_000n);
+  const ms = Number(seconds) * 1000;
+  const parts: Record<string, string> = {};
+  for (const p of formatterFor(timezone).formatToParts(new Date(ms))) parts[p.type] = p.value;
+  const localMs = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
+  const offsetMinutes = Math.round((localMs - ms) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
+  const frac = fraction ? `.${String(fraction).padStart(6, '0').replace(/0+$/, '')}` : '';
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${frac}${offset}`;
+}
+
+/** Converts result values to JSON-compatible values, with TIMESTAMPTZ shown in `timezone`. */
+export function displayConverter(timezone: string): DuckDBValueConverter<Json> {
+  const converter: DuckDBValueConverter<Json> = (value, type) => {
+    if (value === null) return null;
+    if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ && value instanceof DuckDBTimestampTZValue) {
+      return value.micros === 9223372036854775807n || value.micros === -9223372036854775807n
+        ? value.toString()
+        : formatTimestampTz(value.micros, timezone);
+    }
+    return JsonDuckDBValueConverter(value, type, converter);
+  };
+  return converter;
+}
+
+const EXACT_NUMBERS = new Set([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL,
+]);
+
+export interface ResultColumn {
+  name: string;
+  type: string;
+  /** Whether values are numbers that JSON should carry unquoted (exact decimals and 64/128-bit integers arrive as strings). */
+  numeric: boolean;
+}
+
+export interface ResultTable {
+  columns: ResultColumn[];
+  rows: Json[][];
+}
+
+export function resultTable(reader: DuckDBResultReader, timezone: string): ResultTable {
+  const names = reader.deduplicatedColumnNames();
+  const columns = names.map((name, i) => {
+    const type = reader.columnType(i);
+    return {
+      name,
+      type: type.toString(),
+      numeric:
+        EXACT_NUMBERS.has(type.typeId) ||
+        [
+          DuckDBTypeId.TINYINT,
+          DuckDBTypeId.SMALLINT,
+          DuckDBTypeId.INTEGER,
+          DuckDBTypeId.UTINYINT,
+          DuckDBTypeId.USMALLINT,
+          DuckDBTypeId.UINTEGER,
+          DuckDBTypeId.FLOAT,
+          DuckDBTypeId.DOUBLE,
+        ].includes(type.typeId),
+    };
+  });
+  return { columns, rows: reader.convertRows(displayConverter(timezone)) as Json[][] };
+}
+
+/** A value as text for tables and CSV: nested values as JSON, NULL as null. */
+export function cellText(value: Json): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** One row as a JSON object, keeping exact numbers exact (written as JSON number text, never through a double). */
+export function rowJson(columns: ResultColumn[], row: Json[]): string {
+  const fields = columns.map((c, i) => {
+    const v = row[i];
+    let text: string;
+    if (v === null || v === undefined) text = 'null';
+    else if (c.numeric && typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) text = v;
+    else text = JSON.stringify(v);
+    return `${JSON.stringify(c.name)}:${text}`;
+  });
+  return `{${fields.join(',')}}`;
+}

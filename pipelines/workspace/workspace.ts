@@ -1,0 +1,193 @@
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { exists, listFilesRecursive } from '../util/fsx.js';
+import { Database, type Connection } from './db.js';
+import { migrateCatalog } from './catalog.js';
+import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
+import { rebuildLakeViews } from '../lake/views.js';
+
+export const SETTINGS_FILE = 'recount.json';
+export const DATABASE_FILE = 'recount.duckdb';
+
+export interface WorkspacePaths {
+  root: string;
+  settings: string;
+  database: string;
+  /** Hive-partitioned event Parquet: lake/events/event_date=YYYY-MM-DD/*.parquet */
+  lakeEvents: string;
+  /** Where an import writes before its commit; emptied at every open. */
+  staging: string;
+  pipelines: string;
+  notebooks: string;
+  /** Durable engine state (tail checkpoints). */
+  state: string;
+  /** Scratch space: DuckDB spill files, sanitized copies of inputs. */
+  tmp: string;
+}
+
+export function workspacePaths(dir: string): WorkspacePaths {
+  const root = resolve(dir);
+  return {
+    root,
+    settings: join(root, SETTINGS_FILE),
+    database: join(root, DATABASE_FILE),
+    lakeEvents: join(root, 'lake', 'events'),
+    staging: join(root, 'lake', '_staging'),
+    pipelines: join(root, 'pipelines'),
+    notebooks: join(root, 'notebooks'),
+    state: join(root, 'state'),
+    tmp: join(root, '.tmp'),
+  };
+}
+
+export interface InitResult {
+  created: boolean;
+  paths: WorkspacePaths;
+  settings: Settings;
+}
+
+/** Hooks that later layers use to seed a new workspace (default pipelines, a starter notebook). */
+export type WorkspaceSeeder = (paths: WorkspacePaths) => Promise<void>;
+const seeders: WorkspaceSeeder[] = [];
+export function addWorkspaceSeeder(seeder: WorkspaceSeeder): void {
+  seeders.push(seeder);
+}
+
+export interface RecoveryReport {
+  stagingRemoved: number;
+  orphansRemoved: number;
+}
+
+/**
+ * A folder the user owns: settings, the event lake, the DuckDB catalog with summary tables, pipeline
+ * definitions and notebooks. Opening it takes DuckDB's single-writer lock and repairs whatever a crash
+ * left behind before anything reads the lake.
+ */
+export class Workspace {
+  private constructor(
+    readonly paths: WorkspacePaths,
+    readonly settings: Settings,
+    readonly db: Database,
+    /** The connection for catalog reads and commits; long jobs take connections of their own. */
+    readonly catalog: Connection,
+    readonly recovery: RecoveryReport,
+  ) {}
+
+  private lockTail: Promise<unknown> = Promise.resolve();
+
+  get dir(): string {
+    return this.paths.root;
+  }
+
+  /** Runs `work` after every earlier exclusive job of this workspace (imports and recounts write the lake one at a time). */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.lockTail.then(work, work);
+    this.lockTail = next.catch(() => {});
+    return next;
+  }
+
+  static async init(dir: string, options: { timezone?: string } = {}): Promise<InitResult> {
+    const paths = workspacePaths(dir);
+    if (await exists(paths.settings)) {
+      return { created: false, paths, settings: await readSettings(paths.settings) };
+    }
+    const timezone = options.timezone ?? 'UTC';
+    if (!isTimeZone(timezone)) throw new UserError(`Unknown time zone "${timezone}": use an IANA name like UTC or Asia/Kolkata.`);
+    const settings = defaultSettings(timezone);
+    for (const d of [paths.root, paths.lakeEvents, paths.pipelines, paths.notebooks, paths.state]) {
+      await mkdir(d, { recursive: true });
+    }
+    for (const seed of seeders) await seed(paths);
+    // The settings file is written last: it is what marks the folder as a workspace.
+    const db = await Database.open(paths.database, { timezone });
+    try {
+      const connection = await db.connect();
+      await migrateCatalog(connection);
+      await rebuildLakeViews(connection, paths.root);
+      await connection.run('CHECKPOINT');
+      connection.close();
+    } finally {
+      db.close();
+    }
+    await writeSettings(paths.settings, settings);
+    return { created: true, paths, settings };
+  }
+
+  static async open(dir: string): Promise<Workspace> {
+    const paths = workspacePaths(dir);
+    if (!(await exists(paths.settings))) {
+      throw new UserError(
+        `${paths.root} is not a Recount workspace (no ${SETTINGS_FILE}). Create one with: recount init --workspace ${dir}`,
+        'not-a-workspace',
+      );
+    }
+    const settings = await readSettings(paths.settings);
+    await mkdir(paths.tmp, { recursive: true });
+    const db = await Database.open(paths.database, {
+      timezone: settings.timezone,
+      threads: availableParallelism(),
+      tempDirectory: join(paths.tmp, 'duckdb'),
+    });
+    try {
+      const catalog = await db.connect();
+      await migrateCatalog(catalog);
+      const recovery = await recoverLake(paths, catalog);
+      await rebuildLakeViews(catalog, paths.root);
+      return new Workspace(paths, settings, db, catalog, recovery);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** A fresh connection for a long job, so that interrupting it leaves the catalog connection alone. */
+  async connect(): Promise<Connection> {
+    return this.db.connect();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.catalog.run('CHECKPOINT');
+    } catch {
+      // A failed checkpoint leaves the WAL in place; DuckDB replays it at the next open.
+    }
+    this.catalog.close();
+    this.db.close();
+  }
+}
+
+/**
+ * Crash recovery for the lake: staging directories belong to imports that never committed, and files
+ * in the lake that the manifest does not list were renamed in by an import that died before its
+ * commit. Both are deleted. Runs under DuckDB's file lock, so no other import can be in flight.
+ */
+async function recoverLake(paths: WorkspacePaths, catalog: Connection): Promise<RecoveryReport> {
+  let stagingRemoved = 0;
+  try {
+    for (const entry of await readdir(paths.staging)) {
+      await rm(join(paths.staging, entry), { recursive: true, force: true });
+      stagingRemoved++;
+    }
+  } catch {
+    // no staging directory yet
+  }
+  await rm(paths.tmp, { recursive: true, force: true }).catch(() => {});
+  await mkdir(paths.tmp, { recursive: true });
+
+  const committed = new Set((await catalog.all<{ path: string }>('SELECT path FROM lake_files')).map((r) => r.path));
+  let orphansRemoved = 0;
+  for (const rel of await listFilesRecursive(paths.lakeEvents)) {
+    const path = join('lake', 'events', rel);
+    if (!committed.has(path)) {
+      await rm(join(paths.root, path), { force: true });
+      orphansRemoved++;
+    }
+  }
+  // Partition directories emptied by the cleanup would otherwise look like empty partitions to other readers.
+  for (const entry of await readdir(paths.lakeEvents).catch(() => [] as string[])) {
+    await rmdir(join(paths.lakeEvents, entry)).catch(() => {});
+  }
+  return { stagingRemoved, orphansRemoved };
+}

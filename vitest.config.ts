@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['pipelines/**/*.test.ts', 'sample-data/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: DuckDB itself runs multi-threaded inside each test.
+    maxWorkers: 2,
+  },
+});
