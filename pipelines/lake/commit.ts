@@ -5,6 +5,7 @@ import type { Connection } from '../workspace/db.js';
 import { fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
 import { literal } from '../util/sql.js';
 import { rebuildLakeViews } from './views.js';
+import type { ProgressListener } from '../util/progress.js';
 
 export interface RejectRecord {
   line: number;
@@ -90,6 +91,7 @@ export async function commitImport(
   record: ImportRecord,
   rejects: RejectRecord[],
   scratchDir: string,
+  onProgress?: ProgressListener,
 ): Promise<CommitResult> {
   const files = await stagedFiles(workspace, stagingDir, record.importId);
   if (files.length > 0) await findDuplicates(connection, stagingDir, record.importId);
@@ -105,7 +107,8 @@ export async function commitImport(
   const movedDirs = new Set<string>();
   const moved: string[] = [];
   try {
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
+      onProgress?.({ phase: 'committing', done: i, total: files.length, unit: 'partitions' });
       await mkdir(dirname(file.target), { recursive: true });
       await rename(file.staged, file.target);
       moved.push(file.target);

@@ -13,6 +13,8 @@ export interface DetectedFormat {
   delimiter?: string;
   /** How a .json file holds its records. */
   jsonLayout?: 'array' | 'unstructured';
+  /** Lines end in a bare CR (classic Mac); NDJSON framing then splits on CR. */
+  crNewlines?: boolean;
 }
 
 const EXTENSIONS: Record<string, Omit<DetectedFormat, 'gzip'>> = {
@@ -88,16 +90,32 @@ function sniffDelimiter(text: string): string {
   return best;
 }
 
+/**
+ * Tells NDJSON from a JSON array or pretty-printed JSON by content: one line of the first twenty that
+ * parses on its own makes it NDJSON (a broken first record must not turn a log into something else).
+ */
 function jsonLayout(text: string): DetectedFormat['jsonLayout'] | 'ndjson' {
   const start = firstNonSpace(text);
   if (start === '[') return 'array';
-  const firstLine = text.replace(/^\uFEFF/, '').split('\n', 1)[0] ?? '';
-  try {
-    JSON.parse(firstLine);
-    return 'ndjson';
-  } catch {
-    return 'unstructured';
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n|\r/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 20);
+  const complete = text.length < 64 * 1024 ? lines : lines.slice(0, -1);
+  for (const line of complete) {
+    try {
+      JSON.parse(line);
+      return 'ndjson';
+    } catch {
+      // keep looking
+    }
   }
+  return start === '{' && lines[0]?.trim() === '{' ? 'unstructured' : 'ndjson';
+}
+
+function hasOnlyCrNewlines(text: string): boolean {
+  return text.includes('\r') && !text.includes('\n');
 }
 
 /**
@@ -117,6 +135,13 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
   const extension = inner.includes('.') ? (inner.split('.').pop() as string) : '';
   const byExtension = EXTENSIONS[extension];
   const content = peekContent(head, gzip);
+  if (
+    /^(\xFF\xFE|\xFE\xFF)/.test(content.slice(0, 2)) ||
+    (head[0] === 0xff && head[1] === 0xfe) ||
+    (head[0] === 0xfe && head[1] === 0xff)
+  ) {
+    throw new UserError(`${path}: is UTF-16 text; Recount reads UTF-8 (re-save the file as UTF-8)`, 'file-corrupt');
+  }
 
   let detected: Omit<DetectedFormat, 'gzip'>;
   if (requested !== 'auto') {
@@ -140,9 +165,9 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
   if (isParquet(head)) {
     throw new UserError(`${path}: this is a Parquet file, not ${detected.format.toUpperCase()}`, 'file-corrupt');
   }
-  if (detected.format === 'json') {
+  if (detected.format === 'json' || detected.format === 'ndjson') {
     const layout = jsonLayout(content);
-    if (layout === 'ndjson') return { format: 'ndjson', gzip };
+    if (layout === 'ndjson') return { format: 'ndjson', gzip, ...(hasOnlyCrNewlines(content) ? { crNewlines: true } : {}) };
     return { format: 'json', gzip, jsonLayout: layout };
   }
   if (detected.format === 'csv') {

@@ -30,6 +30,8 @@ export interface FrameRequest extends OperationOptions {
   holdIncompleteTail: boolean;
   /** Where to write a sanitized copy when the file cannot be read as is. */
   copyPath: string;
+  /** Lines end in a bare CR instead of LF. */
+  crNewlines?: boolean;
 }
 
 export interface FrameReject {
@@ -83,6 +85,7 @@ class Framer {
     private readonly maxLineBytes: number,
     atFileStart: boolean,
     private readonly sink: LineSink | undefined,
+    private readonly newline = 10,
   ) {
     this.lineNo = startLine;
     this.atFileStart = atFileStart;
@@ -95,11 +98,11 @@ class Framer {
   push(chunk: Buffer): void {
     let pos = 0;
     // Fast UTF-8 check over the complete lines of this chunk; line-level checks only if it fails.
-    const lastNl = chunk.lastIndexOf(10);
+    const lastNl = chunk.lastIndexOf(this.newline);
     const chunkValid = lastNl < 0 || isUtf8(chunk.subarray(0, lastNl + 1));
     const chunkHasNul = chunk.indexOf(0) >= 0;
     for (;;) {
-      const nl = chunk.indexOf(10, pos);
+      const nl = chunk.indexOf(this.newline, pos);
       if (nl < 0) {
         this.addCarry(chunk, pos, chunk.length);
         return;
@@ -249,7 +252,7 @@ class CopySink implements LineSink {
  * need one (gzipped, grown, or with blank, oversized or non-UTF-8 lines).
  */
 export async function frameNdjson(request: FrameRequest): Promise<FrameResult> {
-  const mustCopy = request.gzip || request.fromOffset > 0;
+  const mustCopy = request.gzip || request.fromOffset > 0 || Boolean(request.crNewlines);
   let result = await framePass(request, mustCopy);
   if (!mustCopy && result.sanitizedNeeded) result = await framePass(request, true);
   return result.frame;
@@ -261,7 +264,8 @@ async function framePass(request: FrameRequest, writeCopy: boolean): Promise<{ f
   const consumedHash: Hash = createHash('sha256');
   const out = writeCopy ? createWriteStream(request.copyPath) : undefined;
   const sink = out ? new CopySink(out) : undefined;
-  const framer = new Framer(request.fromLine, request.maxLineBytes, request.fromOffset === 0, sink);
+  const newline = request.crNewlines ? 13 : 10;
+  const framer = new Framer(request.fromLine, request.maxLineBytes, request.fromOffset === 0, sink, newline);
   let offset = 0;
   let prefixMatches = true;
   let prefixChecked = request.fromOffset === 0;
@@ -288,7 +292,7 @@ async function framePass(request: FrameRequest, writeCopy: boolean): Promise<{ f
       }
       offset += chunk.length;
       framer.push(chunk);
-      const lastNl = chunk.lastIndexOf(10);
+      const lastNl = chunk.lastIndexOf(newline);
       if (lastNl >= 0) {
         for (const part of unhashedTail) consumedHash.update(part);
         unhashedTail = [];

@@ -204,12 +204,14 @@ async function importUnlocked(
         maxLineBytes,
         holdIncompleteTail: options.holdIncompleteTail ?? false,
         copyPath: join(scratch, 'source.ndjson'),
+        ...(detected.crNewlines ? { crNewlines: true } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(resume ? { expectedPrefixSha256: resume.content_sha256 } : {}),
       };
       let frame = await frameNdjson(frameRequest);
-      if (resume && !frame.prefixMatches) {
+      const grown = resume !== undefined && frame.prefixMatches;
+      if (resume && !grown) {
         // The file was replaced rather than appended to: import it whole.
         frame = await frameNdjson({ ...frameRequest, fromOffset: 0, fromLine: 0, expectedPrefixSha256: undefined });
       }
@@ -221,11 +223,11 @@ async function importUnlocked(
           `already imported ${same.imported_at} (import #${same.import_id} of ${same.source_path})`,
           formatName,
         );
-      if (resume && frame.prefixMatches && frame.endOffset === resume.bytes_to) {
+      if (grown && frame.endOffset === resume.bytes_to) {
         return skipped(path, started, `nothing new since import #${resume.import_id} (${resume.imported_at})`, formatName);
       }
       contentSha256 = frame.sha256;
-      bytesFrom = resume && frame.prefixMatches ? resume.bytes_to : 0;
+      bytesFrom = grown ? resume.bytes_to : 0;
       linesFrom = frame.firstRowLine - 1;
       bytesTo = frame.endOffset;
       linesTo = frame.endLine;
@@ -292,7 +294,7 @@ async function importUnlocked(
 
     const importedAt = new Date().toISOString();
     const staged =
-      source.format === 'csv' && source.rows === 0
+      (source.format === 'csv' || source.format === 'ndjson') && source.rows === 0
         ? undefined
         : await stageImport({
             connection,
@@ -305,6 +307,7 @@ async function importUnlocked(
               sourceFile: path,
               importId,
               importedAt,
+              timezone: workspace.settings.timezone,
             },
             ...(options.signal ? { signal: options.signal } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -330,7 +333,6 @@ async function importUnlocked(
     for (const field of CANONICAL_FIELDS) {
       fields[field] = staged?.plan.sources[field] ?? (field === 'event_id' ? '(derived from content)' : '(missing)');
     }
-    options.onProgress?.({ phase: 'committing', done: 0, unit: 'percent' });
     throwIfAborted(options.signal);
     const committed = await commitImport(
       workspace,
@@ -351,6 +353,7 @@ async function importUnlocked(
       },
       rejects,
       scratch,
+      options.onProgress,
     );
     const result: ImportFileResult = {
       path,

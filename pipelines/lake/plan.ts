@@ -2,7 +2,7 @@ import { ident, literal } from '../util/sql.js';
 import { CANONICAL_FIELDS, type CanonicalField } from '../workspace/settings.js';
 import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
-import { textToTimestamptz, typedToTimestamptz } from './timestamps.js';
+import { localDateSql, textToTimestamptz, typedToTimestamptz } from './timestamps.js';
 import { LAKE_META_COLUMNS } from './views.js';
 
 /**
@@ -32,6 +32,8 @@ export interface PlanInput {
   sourceFile: string;
   importId: number;
   importedAt: string;
+  /** The workspace's zone: zone-less times are local to it, and partition dates are its local dates. */
+  timezone: string;
 }
 
 export interface OutputColumn {
@@ -126,8 +128,8 @@ export function buildPlan(input: PlanInput): ImportPlan {
     const field = input.fields.find((f) => f.key === timeSource) as SourceField;
     occurredAt =
       input.kind === 'typed'
-        ? typedToTimestamptz(ident(timeSource), field.type)
-        : textToTimestamptz(accessors(input.kind, timeSource).text);
+        ? typedToTimestamptz(ident(timeSource), field.type, input.timezone)
+        : textToTimestamptz(accessors(input.kind, timeSource).text, input.timezone);
   }
 
   const columns: OutputColumn[] = [
@@ -182,7 +184,7 @@ export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string,
     'occurred_at IS NOT NULL',
     ...drift.map((_, i) => `NOT _drift_${i}`),
   ];
-  return `SELECT * EXCLUDE (${flags.map((f) => f.name).join(', ')}), CAST(occurred_at AS DATE) AS event_date,
+  return `SELECT * EXCLUDE (${flags.map((f) => f.name).join(', ')}), ${localDateSql('occurred_at', input.timezone)} AS event_date,
       ${literal(input.sourceFile)} AS _source_file, _line AS _source_line,
       TIMESTAMPTZ ${literal(input.importedAt)} AS _imported_at, ${input.importId}::BIGINT AS _import_id
     FROM (SELECT ${inner} FROM ${from})

@@ -91,6 +91,8 @@ async function loadStaged(request: StageRequest): Promise<number> {
 /** DuckDB's types are kept, except UUIDs, which are ids and compare as text, and all-NULL samples, which say nothing. */
 export function normalizeType(type: string): string {
   if (type === 'NULL' || type === '"NULL"') return 'JSON';
+  // Very deep or wide nested types (a depth-1000 array) are kept as JSON rather than as a type nobody can query.
+  if (type.length > 2000 || (type.match(/\[\]|STRUCT\(|MAP\(/g) ?? []).length > 16) return 'JSON';
   return type.replace(/\bUUID\b/g, 'VARCHAR').replace(/\bNULL\b/g, 'JSON');
 }
 

@@ -1,9 +1,16 @@
+import { literal } from '../util/sql.js';
+
 /**
- * SQL that turns an event-time value into a TIMESTAMPTZ. The connection's TimeZone is the workspace's,
- * so a timestamp without a zone is read as local time there, and CAST(… AS DATE) gives the local date.
+ * SQL that turns an event-time value into a TIMESTAMPTZ.
  *
- * Accepted: ISO 8601 with Z or an offset, "YYYY-MM-DD HH:MM:SS[.fff] UTC" (any zone name), zone-less
- * timestamps, and epoch seconds, milliseconds, microseconds or nanoseconds told apart by magnitude.
+ * Accepted: ISO 8601 with Z or an offset; "YYYY-MM-DD HH:MM:SS[.fff] <zone name>" such as "… UTC";
+ * zone-less timestamps, read as local time in the workspace's zone; epoch seconds, milliseconds,
+ * microseconds or nanoseconds, told apart by magnitude.
+ *
+ * Why not simply TRY_CAST(text AS TIMESTAMPTZ) with the session time zone: in DuckDB 1.5 (ICU), once a
+ * value with a named zone ("… UTC", "… America/New_York") has been parsed, zone-less values later in the
+ * same vector are read in that zone instead of the session's. So each form is converted explicitly,
+ * and zone-less text never depends on session state.
  */
 export function epochToTimestamptz(numberSql: string): string {
   return `(CASE
@@ -15,18 +22,41 @@ export function epochToTimestamptz(numberSql: string): string {
     ELSE NULL END)`;
 }
 
+const OFFSET = `':[0-9]{2}(\\.[0-9]*)?\\s*[+-][0-9]{2}(:?[0-9]{2})?$'`;
+const NAMED_ZONE = `'[0-9]\\s+[A-Za-z][A-Za-z0-9_/+-]*$'`;
+const ZONE_NAME = `'\\s([A-Za-z][A-Za-z0-9_/+-]*)$'`;
+
 /** From text: a timestamp string, or a number of seconds/ms/µs/ns since the epoch. */
-export function textToTimestamptz(textSql: string): string {
-  return `coalesce(TRY_CAST(${textSql} AS TIMESTAMPTZ), ${epochToTimestamptz(`TRY_CAST(${textSql} AS DOUBLE)`)})`;
+export function textToTimestamptz(textSql: string, timezone: string): string {
+  const t = textSql;
+  const zone = `regexp_extract(${t}, ${ZONE_NAME}, 1)`;
+  return finite(`(CASE
+    WHEN ${t} IS NULL THEN NULL
+    WHEN suffix(${t}, 'Z') OR suffix(${t}, 'z') OR regexp_matches(${t}, ${OFFSET}) THEN TRY_CAST(${t} AS TIMESTAMPTZ)
+    WHEN regexp_matches(${t}, ${NAMED_ZONE}) THEN
+      CASE WHEN ${zone} IN (SELECT name FROM pg_timezone_names())
+        THEN timezone(${zone}, TRY_CAST(regexp_replace(${t}, ${ZONE_NAME}, '') AS TIMESTAMP)) END
+    ELSE coalesce(timezone(${literal(timezone)}, TRY_CAST(${t} AS TIMESTAMP)), ${epochToTimestamptz(`TRY_CAST(${t} AS DOUBLE)`)})
+    END)`);
 }
 
-/** From a typed column (Parquet): numbers are epochs, TIMESTAMP is local time, text is parsed. */
-export function typedToTimestamptz(columnSql: string, type: string): string {
+/** 'infinity' and '-infinity' parse as timestamps but have no date to partition by. */
+function finite(sql: string): string {
+  return `(CASE WHEN isfinite(${sql}) THEN ${sql} END)`;
+}
+
+/** From a typed column (Parquet): numbers are epochs, TIMESTAMP and DATE are local time, text is parsed. */
+export function typedToTimestamptz(columnSql: string, type: string, timezone: string): string {
   const t = type.toUpperCase();
-  if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return columnSql;
-  if (t.startsWith('TIMESTAMP') || t === 'DATE') return `CAST(${columnSql} AS TIMESTAMPTZ)`;
+  if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return finite(columnSql);
+  if (t.startsWith('TIMESTAMP') || t === 'DATE') return finite(`timezone(${literal(timezone)}, CAST(${columnSql} AS TIMESTAMP))`);
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/.test(t)) {
     return epochToTimestamptz(`CAST(${columnSql} AS DOUBLE)`);
   }
-  return textToTimestamptz(`CAST(${columnSql} AS VARCHAR)`);
+  return textToTimestamptz(`CAST(${columnSql} AS VARCHAR)`, timezone);
+}
+
+/** The partition date of an event time: its local date in the workspace's zone (explicit, for the same reason as above). */
+export function localDateSql(timestamptzSql: string, timezone: string): string {
+  return `CAST(timezone(${literal(timezone)}, ${timestamptzSql}) AS DATE)`;
 }

@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeEvents } from '../../sample-data/generator/generate.js';
+import { listFilesRecursive } from '../util/fsx.js';
+import { tempDir } from '../testing/fixtures.js';
+import { REPO_ROOT } from '../testing/cli.js';
+import { Workspace } from '../workspace/workspace.js';
+import { importFile } from './import.js';
+
+const CHILD = fileURLToPath(new URL('../testing/import-child.ts', import.meta.url));
+
+interface LakeState {
+  manifest: string[];
+  onDisk: string[];
+  rawRows: number;
+  imports: number;
+}
+
+async function lakeState(dir: string): Promise<LakeState & { staging: string[]; orphansRemoved: number }> {
+  const workspace = await Workspace.open(dir);
+  try {
+    const manifest = ((await workspace.catalog.all('SELECT path FROM lake_files ORDER BY path')) as { path: string }[]).map(
+      (r) => r.path,
+    );
+    const onDisk = (await listFilesRecursive(workspace.paths.lakeEvents)).map((p) => join('lake', 'events', p)).sort();
+    const [counts] = (await workspace.catalog.all(
+      `SELECT (SELECT count(*) FROM raw_events)::INTEGER AS raw_rows, (SELECT count(*) FROM imports)::INTEGER AS imports`,
+    )) as { raw_rows: number; imports: number }[];
+    const staging = await readdir(workspace.paths.staging).catch(() => []);
+    return {
+      manifest,
+      onDisk,
+      rawRows: counts!.raw_rows,
+      imports: counts!.imports,
+      staging,
+      orphansRemoved: workspace.recovery.orphansRemoved,
+    };
+  } finally {
+    await workspace.close();
+  }
+}
+
+/** Runs an import in a child process and SIGKILLs it when it reports `phase` (and, while committing, file `done`). */
+function importAndKill(dir: string, file: string, phase: string, done?: number): Promise<{ killedAt: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, file], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffer = '';
+    let killedAt: string | undefined;
+    child.stdout.on('data', (data: Buffer) => {
+      buffer += data.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const event = JSON.parse(line) as { phase?: string; done?: number };
+        if (!killedAt && event.phase === phase && (done === undefined || event.done === done)) {
+          killedAt = line;
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve({ killedAt }));
+  });
+}
+
+describe('an import killed at any moment', () => {
+  let root: { dir: string; cleanup: () => Promise<void> };
+  let dir: string;
+  let big: string;
+  let before: LakeState;
+  let bigLines: number;
+
+  beforeAll(async () => {
+    root = await tempDir();
+    dir = join(root.dir, 'ws');
+    await Workspace.init(dir, { timezone: 'Asia/Kolkata' });
+    const baseline = join(root.dir, 'baseline.ndjson');
+    await writeEvents(baseline, { days: 3, eventsPerDay: 500, seed: 3, duplicates: 0.02, late: 0, malformed: 0 }, 'ndjson');
+    big = join(root.dir, 'big.ndjson');
+    bigLines = (
+      await writeEvents(big, { days: 30, eventsPerDay: 10_000, seed: 4, duplicates: 0.01, late: 0.01, malformed: 0 }, 'ndjson', {
+        truth: false,
+      })
+    ).lines;
+    const workspace = await Workspace.open(dir);
+    expect((await importFile(workspace, baseline)).status).toBe('imported');
+    await workspace.close();
+    const state = await lakeState(dir);
+    before = { manifest: state.manifest, onDisk: state.onDisk, rawRows: state.rawRows, imports: state.imports };
+    expect(before.manifest).toEqual(before.onDisk);
+  }, 300_000);
+  afterAll(() => root.cleanup());
+
+  const killPoints: [string, number | undefined][] = [
+    ['scanning', undefined],
+    ['parsing', undefined],
+    ['writing partitions', undefined],
+    ['committing', 0],
+    ['committing', 14],
+    ['committing', 29],
+  ];
+
+  it.each(killPoints)('leaves the lake as before, clean, after a SIGKILL while %s (file %s)', async (phase, done) => {
+    const { killedAt } = await importAndKill(dir, big, phase, done);
+    expect(killedAt, `the child never reported ${phase}`).toBeDefined();
+    const { orphansRemoved, ...after } = await lakeState(dir);
+    // Killed while renaming files into partitions: those already moved were orphans that the open deleted.
+    if (phase === 'committing' && done === 14) expect(orphansRemoved).toBeGreaterThanOrEqual(14);
+    expect(after.staging).toEqual([]);
+    expect(after.onDisk).toEqual(after.manifest);
+    if (phase === 'committing' && done === 29 && after.imports === before.imports + 1) {
+      // The kill landed after the catalog commit: the import is complete, never half-done.
+      expect(after.rawRows).toBe(before.rawRows + bigLines);
+    } else {
+      expect(after).toEqual({ ...before, staging: [] });
+    }
+  });
+
+  it('imports the file completely after the crashes', async () => {
+    const state = await lakeState(dir);
+    const workspace = await Workspace.open(dir);
+    try {
+      const result = await importFile(workspace, big);
+      if (state.imports === before.imports) {
+        expect(result).toMatchObject({ status: 'imported', rows: bigLines });
+      } else {
+        expect(result.status).toBe('skipped');
+      }
+    } finally {
+      await workspace.close();
+    }
+    const final = await lakeState(dir);
+    expect(final.orphansRemoved).toBe(0);
+    expect(final.rawRows).toBe(before.rawRows + bigLines);
+    expect(final.onDisk).toEqual(final.manifest);
+  });
+});
