@@ -28,6 +28,7 @@ export interface ImportRecord {
 }
 
 export interface CommitResult {
+  timings: Record<string, number>;
   rows: number;
   duplicates: number;
   partitions: string[];
@@ -93,6 +94,8 @@ export async function commitImport(
   scratchDir: string,
   onProgress?: ProgressListener,
 ): Promise<CommitResult> {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
   const files = await stagedFiles(workspace, stagingDir, record.importId);
   if (files.length > 0) await findDuplicates(connection, stagingDir, record.importId);
   const perFile = files.length
@@ -103,6 +106,8 @@ export async function commitImport(
     : [];
   const counts = new Map(perFile.map((f) => [f.filename, f]));
 
+  timings['find duplicates'] = Math.round(performance.now() - mark);
+  mark = performance.now();
   for (const file of files) await fsyncFile(file.staged);
   const movedDirs = new Set<string>();
   const moved: string[] = [];
@@ -139,6 +144,8 @@ export async function commitImport(
     const duplicates = manifest.reduce((sum, f) => sum + (f.rows - f.newEvents), 0);
     const partitions = [...new Set(manifest.map((f) => f.eventDate))].sort();
 
+    timings['move files'] = Math.round(performance.now() - mark);
+    mark = performance.now();
     await connection.transaction(async () => {
       await connection.run(
         `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
@@ -183,7 +190,8 @@ export async function commitImport(
       }
       await rebuildLakeViews(connection, workspace.dir);
     });
-    return { rows, duplicates, partitions };
+    timings['catalog commit'] = Math.round(performance.now() - mark);
+    return { timings, rows, duplicates, partitions };
   } catch (error) {
     // Not committed: the moved files are not in the manifest; remove them now rather than at the next open.
     for (const path of moved) await rm(path, { force: true });

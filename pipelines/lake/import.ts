@@ -46,6 +46,8 @@ export interface ImportFileResult {
   widened?: string[];
   heldTailBytes?: number;
   durationMs: number;
+  /** Milliseconds per step (scan, parse, schema, drift check, write, find duplicates, move files, catalog commit). */
+  timings?: Record<string, number>;
 }
 
 export interface ImportSummary {
@@ -239,6 +241,7 @@ async function importUnlocked(
         rows: frame.lines,
         sanitized: frame.sanitized,
         maxObjectBytes: maxLineBytes,
+        heldTail: frame.heldTail !== undefined && !frame.sanitized,
       };
       rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
     } else if (detected.format === 'csv') {
@@ -291,6 +294,7 @@ async function importUnlocked(
           : { format: 'json', path, layout: detected.jsonLayout ?? 'array' };
     }
     throwIfAborted(options.signal);
+    const scanMs = Date.now() - started;
 
     const importedAt = new Date().toISOString();
     const staged =
@@ -367,6 +371,7 @@ async function importUnlocked(
       fields,
       range: { bytesFrom, bytesTo, linesFrom, linesTo },
       durationMs: Date.now() - started,
+      timings: { scan: scanMs, ...staged?.timings, ...committed.timings },
     };
     if (staged && staged.widened.length > 0) result.widened = staged.widened;
     if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;

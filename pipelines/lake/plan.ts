@@ -7,9 +7,12 @@ import { LAKE_META_COLUMNS } from './views.js';
 
 /**
  * How an import's staged rows are held in DuckDB:
- * - `map`: NDJSON and JSON, one row per line with every key as MAP(VARCHAR, JSON) in column `json`;
- * - `text`: CSV, every field as VARCHAR, with the source line in `__recount_line`;
+ * - `map`: NDJSON and JSON, one row per record with every key in `json MAP(VARCHAR, VARCHAR)`: DuckDB's
+ *   reader turns each value into text natively (strings unquoted, numbers as written, objects as JSON),
+ *   and the map shows every key, so no field can be dropped for want of a column;
+ * - `text`: CSV, every field a VARCHAR column, with the source line in `__recount_line`;
  * - `typed`: Parquet, the file's own columns and types.
+ * In `map` and `text`, values are text and get their types here, from a sample checked against all rows.
  */
 export type StagedKind = 'map' | 'text' | 'typed';
 
@@ -45,57 +48,50 @@ export interface DriftCheck {
   key: string;
   column: string;
   type: string;
+  /** True where a value is present but does not fit the column's type (over the inner projection). */
   predicate: string;
 }
 
 export interface ImportPlan {
   /** The canonical fields' chosen source names (undefined: event_id derived from content, or missing). */
   sources: Record<CanonicalField, string | undefined>;
-  line: string;
-  /** Columns of the lake file, before event_date and the metadata columns. */
+  /** One lookup per source field and the row's line: SELECT … FROM staged. */
+  inner: OutputColumn[];
+  /** Lake columns computed from `inner`, before event_date and the metadata columns. */
   columns: OutputColumn[];
-  /** Rows that must not land: placeholders, invalid records, missing or unparseable type and time. */
+  /** Over inner ⋈ columns: NULL for a row that lands, else why it is rejected. */
   rejectReason: string;
-  skip: string;
   drift: DriftCheck[];
 }
 
 const RESERVED = ['event_date', ...LAKE_META_COLUMNS];
+const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
 
-function isInteger(type: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i.test(type);
+function isNested(type: string): boolean {
+  return /[[\]]/.test(type) || /^(STRUCT|MAP|UNION)\b/i.test(type);
 }
 
-/** SQL accessors for a staged field, by how the import staged it. */
-function accessors(kind: StagedKind, key: string) {
-  if (kind === 'map') {
-    const raw = `json[${literal(key)}]`;
-    return {
-      raw,
-      text: `(${raw} ->> '$')`,
-      present: `(${raw} IS NOT NULL AND CAST(${raw} AS VARCHAR) <> 'null')`,
-    };
-  }
-  const col = ident(key);
-  return { raw: col, text: kind === 'text' ? col : `CAST(${col} AS VARCHAR)`, present: `(${col} IS NOT NULL)` };
+function valueName(index: number): string {
+  return `_v${index}`;
 }
 
-function typedValue(kind: StagedKind, field: SourceField): { sql: string; drift?: string } {
-  const a = accessors(kind, field.key);
-  const type = field.type.toUpperCase();
-  if (kind === 'typed') return { sql: a.raw };
-  if (type === 'VARCHAR') return { sql: a.text };
-  if (type === 'JSON') return { sql: kind === 'map' ? a.raw : `CAST(${a.raw} AS JSON)` };
-  if (kind === 'text') {
-    // CSV types were inferred from every value, so a cast cannot lose anything here.
-    return { sql: `TRY_CAST(${a.raw} AS ${field.type})` };
+/** A text value cast to its lake type; the drift predicate is true where a present value does not fit. */
+function castText(text: string, type: string, timezone: string): { sql: string; drift?: string } {
+  const t = type.toUpperCase();
+  if (t === 'VARCHAR') return { sql: text };
+  if (t === 'JSON') return { sql: `TRY_CAST(${text} AS JSON)`, drift: `(${text} IS NOT NULL AND NOT json_valid(${text}))` };
+  if (t === 'TIMESTAMP' || t === 'TIMESTAMPTZ' || t === 'TIMESTAMP WITH TIME ZONE') {
+    const sql = textToTimestamptz(text, timezone);
+    return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
   }
-  const sql = `TRY_CAST(${a.raw} AS ${field.type})`;
-  // JSON casts round 1.5 into an integer column; a decimal point or exponent is drift, not a value.
-  const notInteger = isInteger(type)
-    ? ` OR contains(CAST(${a.raw} AS VARCHAR), '.') OR contains(lower(CAST(${a.raw} AS VARCHAR)), 'e')`
-    : '';
-  return { sql, drift: `(${a.present} AND (${sql} IS NULL${notInteger}))` };
+  if (isNested(type)) {
+    const sql = `TRY_CAST(TRY_CAST(${text} AS JSON) AS ${type})`;
+    return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
+  }
+  const sql = `TRY_CAST(${text} AS ${type})`;
+  // Casting "1.5" to an integer rounds it; a decimal point or exponent is drift, not a value.
+  const notInteger = INTEGER.test(t) ? ` OR regexp_matches(${text}, '[.eE]')` : '';
+  return { sql, drift: `(${text} IS NOT NULL AND (${sql} IS NULL${notInteger}))` };
 }
 
 /**
@@ -105,31 +101,42 @@ function typedValue(kind: StagedKind, field: SourceField): { sql: string; drift?
  * field under its own name.
  */
 export function buildPlan(input: PlanInput): ImportPlan {
-  const keys = new Set(input.fields.map((f) => f.key));
+  const fields = input.fields.filter(
+    (f) => !(input.kind === 'map' && f.key === SKIP_KEY) && !(input.kind === 'text' && f.key === LINE_COLUMN),
+  );
+  const keys = new Set(fields.map((f) => f.key));
   const sources = {} as Record<CanonicalField, string | undefined>;
-  for (const canonical of CANONICAL_FIELDS) {
-    sources[canonical] = input.aliases[canonical].find((alias) => keys.has(alias));
-  }
+  for (const canonical of CANONICAL_FIELDS) sources[canonical] = input.aliases[canonical].find((alias) => keys.has(alias));
 
   const line =
     input.kind === 'map' ? `(rowid + ${input.firstRowLine})` : input.kind === 'text' ? ident(LINE_COLUMN) : '(rowid + 1)';
+  const inner: OutputColumn[] = [
+    { name: '_line', sql: line },
+    { name: '_skip', sql: input.kind === 'map' && input.hasPlaceholders ? `(json[${literal(SKIP_KEY)}] IS NOT NULL)` : 'false' },
+    { name: '_invalid', sql: input.kind === 'map' ? '(json IS NULL)' : 'false' },
+    // The whole record, for ids derived from content; rendered only where a row has no id (coalesce is lazy).
+    {
+      name: '_record',
+      sql: input.kind === 'map' ? 'json' : `struct_pack(${fields.map((f) => `${ident(f.key)} := ${ident(f.key)}`).join(', ')})`,
+    },
+    ...fields.map((f, i) => ({ name: valueName(i), sql: input.kind === 'map' ? `json[${literal(f.key)}]` : ident(f.key) })),
+  ];
+  const ref = (key: string) => ident(valueName(fields.findIndex((f) => f.key === key)));
+  const textOf = (key: string) => (input.kind === 'typed' ? `CAST(${ref(key)} AS VARCHAR)` : ref(key));
 
-  const content =
-    input.kind === 'map'
-      ? `md5(CAST(json AS VARCHAR))`
-      : `md5(CAST(to_json(struct_pack(${input.fields.map((f) => `${ident(f.key)} := ${ident(f.key)}`).join(', ')})) AS VARCHAR))`;
   const idSource = sources.event_id;
-  const eventId = idSource ? `coalesce(nullif(trim(${accessors(input.kind, idSource).text}), ''), ${content})` : content;
+  const content = input.kind === 'map' ? 'md5(CAST(_record AS VARCHAR))' : 'md5(CAST(to_json(_record) AS VARCHAR))';
+  const eventId = idSource ? `coalesce(nullif(trim(${textOf(idSource)}), ''), ${content})` : content;
   const typeSource = sources.event_type;
-  const eventType = typeSource ? `nullif(trim(${accessors(input.kind, typeSource).text}), '')` : 'NULL::VARCHAR';
+  const eventType = typeSource ? `nullif(trim(${textOf(typeSource)}), '')` : 'NULL::VARCHAR';
   const timeSource = sources.occurred_at;
   let occurredAt = 'NULL::TIMESTAMPTZ';
   if (timeSource) {
-    const field = input.fields.find((f) => f.key === timeSource) as SourceField;
+    const field = fields.find((f) => f.key === timeSource) as SourceField;
     occurredAt =
       input.kind === 'typed'
-        ? typedToTimestamptz(ident(timeSource), field.type, input.timezone)
-        : textToTimestamptz(accessors(input.kind, timeSource).text, input.timezone);
+        ? typedToTimestamptz(ref(timeSource), field.type, input.timezone)
+        : textToTimestamptz(ref(timeSource), input.timezone);
   }
 
   const columns: OutputColumn[] = [
@@ -140,53 +147,62 @@ export function buildPlan(input: PlanInput): ImportPlan {
   const taken = new Set(['event_id', 'event_type', 'occurred_at', ...RESERVED].map((n) => n.toLowerCase()));
   const drift: DriftCheck[] = [];
   let unnamed = 0;
-  for (const field of input.fields) {
-    if (input.kind === 'map' && field.key === SKIP_KEY) continue;
-    if (input.kind === 'text' && field.key === LINE_COLUMN) continue;
+  for (const field of fields) {
     // A source field that feeds a canonical column of the same name is that column now.
     if (CANONICAL_FIELDS.some((c) => c === field.key && sources[c] === field.key)) continue;
     let name = field.key.trim() === '' ? `field_${++unnamed}` : field.key;
     if (taken.has(name.toLowerCase())) name = `source_${name}`;
     for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${field.key}_${n}`;
     taken.add(name.toLowerCase());
-    const value = typedValue(input.kind, field);
+    if (input.kind === 'typed') {
+      columns.push({ name, sql: ref(field.key) });
+      continue;
+    }
+    const value = castText(ref(field.key), field.type, input.timezone);
     columns.push({ name, sql: value.sql });
     if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
   }
 
-  const skip = input.kind === 'map' && input.hasPlaceholders ? `(json[${literal(SKIP_KEY)}] IS NOT NULL)` : 'false';
   const aliasList = (c: CanonicalField) => input.aliases[c].join(', ');
-  const timeText = timeSource ? accessors(input.kind, timeSource).text : 'NULL';
-  const invalid = input.kind === 'map' ? `WHEN json IS NULL THEN 'not a valid JSON object'` : '';
+  const timeText = timeSource ? textOf(timeSource) : 'NULL';
   const rejectReason = `(CASE
-    ${invalid}
+    ${input.kind === 'map' ? `WHEN _invalid THEN 'not a valid JSON object'` : ''}
     WHEN (${eventType}) IS NULL THEN ${literal(`missing event type (none of: ${aliasList('event_type')})`)}
-    WHEN ${timeSource ? `(${timeText}) IS NULL` : 'true'} THEN ${literal(`missing event time (none of: ${aliasList('occurred_at')})`)}
+    WHEN (${timeText}) IS NULL THEN ${literal(`missing event time (none of: ${aliasList('occurred_at')})`)}
     WHEN (${occurredAt}) IS NULL THEN 'unparseable timestamp ' || to_json(${timeText})::VARCHAR
     ELSE NULL END)`;
-  return { sources, line, columns, rejectReason, skip, drift };
+  return { sources, inner, columns, rejectReason, drift };
 }
 
-/** The SELECT that produces lake rows (event_date and the metadata columns last) from the staged table. */
-export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string, drift: readonly DriftCheck[]): string {
-  const flags: OutputColumn[] = [
-    { name: '_line', sql: plan.line },
-    { name: '_skip', sql: plan.skip },
-    { name: '_invalid', sql: input.kind === 'map' ? 'json IS NULL' : 'false' },
-    ...drift.map((d, i) => ({ name: `_drift_${i}`, sql: d.predicate })),
-  ];
-  const inner = [...plan.columns, ...flags].map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
-  // Equivalent to rejectReason IS NULL, without evaluating the reasons on the hot path.
-  const ok = [
-    'NOT _skip',
-    'NOT _invalid',
-    'event_type IS NOT NULL',
-    'occurred_at IS NOT NULL',
-    ...drift.map((_, i) => `NOT _drift_${i}`),
-  ];
-  return `SELECT * EXCLUDE (${flags.map((f) => f.name).join(', ')}), ${localDateSql('occurred_at', input.timezone)} AS event_date,
+function innerSelect(plan: ImportPlan, from: string, extra: OutputColumn[] = []): string {
+  return `SELECT ${[...plan.inner, ...extra].map((c) => `${c.sql} AS ${ident(c.name)}`).join(', ')} FROM ${from}`;
+}
+
+/**
+ * The SELECT that produces lake rows (event_date and the metadata columns last) from the staged table.
+ * Each source field is looked up once in an inner projection and cast in the outer one.
+ */
+export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string): string {
+  const columns = plan.columns.map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
+  return `SELECT * EXCLUDE (_line, _invalid, _skip), ${localDateSql('occurred_at', input.timezone)} AS event_date,
       ${literal(input.sourceFile)} AS _source_file, _line AS _source_line,
       TIMESTAMPTZ ${literal(input.importedAt)} AS _imported_at, ${input.importId}::BIGINT AS _import_id
-    FROM (SELECT ${inner} FROM ${from})
-    WHERE ${ok.join(' AND ')}`;
+    FROM (SELECT ${columns}, _line, _invalid, _skip FROM (${innerSelect(plan, from)}))
+    WHERE NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL`;
+}
+
+/** Rows held back, with their reason (rejectReason IS NULL exactly for the rows selectLakeRows lands). */
+export function selectRejects(plan: ImportPlan, from: string, rawSql?: string): string {
+  const extra = rawSql ? [{ name: '_raw_text', sql: rawSql }] : [];
+  return `SELECT _line::DOUBLE AS line, reason${rawSql ? ', _raw_text AS raw' : ''}
+    FROM (SELECT _line, ${plan.rejectReason} AS reason${rawSql ? ', _raw_text' : ''}
+          FROM (${innerSelect(plan, from, extra)}) WHERE NOT _skip)
+    WHERE reason IS NOT NULL ORDER BY line`;
+}
+
+/** One boolean per drift check: does any row hold a value its column's type cannot take? */
+export function selectDrift(plan: ImportPlan, from: string): string | undefined {
+  if (plan.drift.length === 0) return undefined;
+  return `SELECT ${plan.drift.map((d, i) => `coalesce(bool_or(${d.predicate}), false) AS drift_${i}`).join(', ')}
+    FROM (${innerSelect(plan, from)}) WHERE NOT _skip`;
 }

@@ -5,12 +5,20 @@ import { ident, literal } from '../util/sql.js';
 import type { OperationOptions } from '../util/progress.js';
 import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
-import { buildPlan, selectLakeRows, type DriftCheck, type ImportPlan, type PlanInput, type SourceField } from './plan.js';
+import {
+  buildPlan,
+  selectDrift,
+  selectLakeRows,
+  selectRejects,
+  type ImportPlan,
+  type PlanInput,
+  type SourceField,
+} from './plan.js';
 
 export const STAGED_TABLE = 'import_staged';
 
 export type StageSource =
-  | { format: 'ndjson'; path: string; rows: number; sanitized: boolean; maxObjectBytes: number }
+  | { format: 'ndjson'; path: string; rows: number; sanitized: boolean; maxObjectBytes: number; heldTail: boolean }
   | { format: 'json'; path: string; layout: 'array' | 'unstructured' }
   | { format: 'csv'; path: string; delimiter: string; columns: string[]; rows: number; maxRecordBytes: number }
   | { format: 'parquet'; path: string };
@@ -32,6 +40,8 @@ export interface StagedReject {
 }
 
 export interface StageResult {
+  /** Milliseconds per step, for `npm run bench` and for users asking why an import was slow. */
+  timings: Record<string, number>;
   plan: ImportPlan;
   stagedRows: number;
   rowsWritten: number;
@@ -62,11 +72,13 @@ async function loadStaged(request: StageRequest): Promise<number> {
   let sql: string;
   switch (source.format) {
     case 'ndjson':
-      // Every key as a MAP entry: nothing in a record can be dropped for lack of a column.
-      sql = `SELECT json FROM ${readerFor(source, `, records = false, columns = {json: 'MAP(VARCHAR, JSON)'}`)} LIMIT ${source.rows}`;
+      // Every key as a MAP entry, its value as text: nothing in a record can be dropped for lack of a column.
+      sql = `SELECT json FROM ${readerFor(source, `, records = false, columns = {json: 'MAP(VARCHAR, VARCHAR)'}`)}`;
+      // A held-back last line is still in the file DuckDB reads; LIMIT keeps it out (only then: it costs parallelism).
+      if (source.heldTail) sql += ` LIMIT ${source.rows}`;
       break;
     case 'json':
-      sql = `SELECT TRY_CAST(json AS MAP(VARCHAR, JSON)) AS json, json AS _raw
+      sql = `SELECT TRY_CAST(json AS MAP(VARCHAR, VARCHAR)) AS json, json AS _raw
              FROM ${readerFor(source, `, records = false, columns = {json: 'JSON'}`)}`;
       break;
     default:
@@ -115,7 +127,7 @@ async function mapFields(request: StageRequest): Promise<SourceField[]> {
           : undefined;
     if (sample) sampled = await connection.all(`DESCRIBE SELECT * FROM ${sample}`);
   } catch {
-    // No usable sample (every sampled line broken): all fields are kept as JSON.
+    // No usable sample (every sampled line broken): types come from the values themselves.
   }
   const fields: SourceField[] = [];
   for (const column of sampled) {
@@ -124,28 +136,35 @@ async function mapFields(request: StageRequest): Promise<SourceField[]> {
       present.delete(column.column_name);
     }
   }
-  for (const key of present) fields.push({ key, type: 'JSON' });
+  // Keys the sample never saw: typed from all of their values, like CSV columns.
+  const unseen = [...present];
+  const inferred = await inferTextTypes(
+    connection,
+    unseen.map((key) => ({ key, sql: `json[${literal(key)}]` })),
+  );
+  fields.push(...inferred);
   return fields;
 }
 
-/** CSV carries no types: infer each column's type from all of its values, so that no later value can fail a cast. */
-async function textFields(request: StageRequest, columns: string[]): Promise<SourceField[]> {
+/**
+ * Text carries no types (CSV, and JSON keys outside the sample): each column's type is inferred from
+ * all of its values, so that no later value can fail a cast. Codes with leading zeros stay text.
+ */
+async function inferTextTypes(connection: Connection, columns: { key: string; sql: string }[]): Promise<SourceField[]> {
   if (columns.length === 0) return [];
-  const checks = columns.flatMap((c, i) => {
-    const v = ident(c);
-    return [
-      `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
-      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]{0,17})'))) AS i${i}`,
-      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL)) AS d${i}`,
-      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
-      `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
-      `count(${v}) AS n${i}`,
-    ];
-  });
-  const row = (await request.connection.one<Record<string, boolean | number | string>>(
+  const checks = columns.flatMap(({ sql: v }, i) => [
+    `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]{0,17})'))) AS i${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL)) AS d${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
+    `bool_and(${v} IS NULL OR (regexp_matches(${v}, '^\\s*[\\[{]') AND json_valid(${v}))) AS j${i}`,
+    `count(${v}) AS n${i}`,
+  ]);
+  const row = (await connection.one<Record<string, boolean | number | string>>(
     `SELECT ${checks.join(', ')} FROM ${STAGED_TABLE}`,
   )) as Record<string, boolean | number | string>;
-  return columns.map((key, i) => {
+  return columns.map(({ key }, i) => {
     if (Number(row[`n${i}`]) === 0) return { key, type: 'VARCHAR' };
     const type = row[`b${i}`]
       ? 'BOOLEAN'
@@ -157,7 +176,9 @@ async function textFields(request: StageRequest, columns: string[]): Promise<Sou
             ? 'DATE'
             : row[`ts${i}`]
               ? 'TIMESTAMPTZ'
-              : 'VARCHAR';
+              : row[`j${i}`]
+                ? 'JSON'
+                : 'VARCHAR';
     return { key, type };
   });
 }
@@ -167,19 +188,28 @@ async function typedFields(request: StageRequest): Promise<SourceField[]> {
   return rows.map((r) => ({ key: r.column_name, type: r.column_type }));
 }
 
+/** A field whose values do not all fit its sampled type is kept as text: every value survives as written. */
 function widen(field: SourceField): SourceField {
-  const nested = /[[\](]/.test(field.type) || /^(STRUCT|MAP|LIST)/i.test(field.type);
-  return { key: field.key, type: nested ? 'JSON' : 'VARCHAR' };
+  return { key: field.key, type: 'VARCHAR' };
 }
 
 /**
  * Stages one source: parse into DuckDB, map fields, and write the lake rows as hive-partitioned
- * Parquet into `stagingDir`. Counts decide whether anything was held back: only then are reject
- * reasons and type drift worked out, so a clean file pays for one parse and one write.
+ * Parquet into `stagingDir`. Type drift is checked before writing (widening only changes a cast), and
+ * reject reasons are worked out only when the written count says rows were held back, so a clean file
+ * pays for one parse, one check and one write.
  */
 export async function stageImport(request: StageRequest): Promise<StageResult> {
   const { connection, source } = request;
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+  };
   const stagedRows = await loadStaged(request);
+  step('parse');
   if ((source.format === 'ndjson' || source.format === 'csv') && stagedRows !== source.rows) {
     throw new Error(
       `${request.sourceFile}: ${source.rows} records were framed but DuckDB read ${stagedRows}; refusing to import with wrong line numbers`,
@@ -190,9 +220,32 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     kind === 'map'
       ? await mapFields(request)
       : kind === 'text'
-        ? await textFields(request, (source as { columns: string[] }).columns)
+        ? await inferTextTypes(
+            connection,
+            (source as { columns: string[] }).columns.map((key) => ({ key, sql: ident(key) })),
+          )
         : await typedFields(request);
+  step('schema');
   const hasPlaceholders = source.format === 'ndjson' && source.sanitized;
+  const widened: string[] = [];
+  let planInput: PlanInput = { ...request.plan, kind, fields, hasPlaceholders };
+  let plan = buildPlan(planInput);
+  const driftSql = selectDrift(plan, STAGED_TABLE);
+  if (driftSql) {
+    const row = await connection.one<Record<string, boolean>>(driftSql, undefined, { signal: request.signal });
+    const drifted = plan.drift.filter((_, i) => row?.[`drift_${i}`]);
+    if (drifted.length > 0) {
+      const keys = new Set(drifted.map((d) => d.key));
+      fields = fields.map((f) => (keys.has(f.key) ? widen(f) : f));
+      widened.push(...drifted.map((d) => `${d.column} (${d.type} → VARCHAR)`));
+      planInput = { ...planInput, fields };
+      plan = buildPlan(planInput);
+    }
+  }
+
+  step('drift check');
+  await rm(request.stagingDir, { recursive: true, force: true });
+  await mkdir(request.stagingDir, { recursive: true });
   const placeholders = hasPlaceholders
     ? Number(
         (
@@ -203,69 +256,32 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       )
     : 0;
   const landable = stagedRows - placeholders;
-  const widened: string[] = [];
-
-  for (let attempt = 0; ; attempt++) {
-    const planInput: PlanInput = { ...request.plan, kind, fields, hasPlaceholders };
-    const plan = buildPlan(planInput);
-    await rm(request.stagingDir, { recursive: true, force: true });
-    await mkdir(request.stagingDir, { recursive: true });
-    let rowsWritten = 0;
-    if (landable > 0) {
-      const select = selectLakeRows(plan, planInput, STAGED_TABLE, plan.drift);
-      const copied = await connection.one<{ Count: string }>(
-        `COPY (${select}) TO ${literal(request.stagingDir)}
-          (FORMAT parquet, PARTITION_BY (event_date), FILENAME_PATTERN ${literal(`import-${request.plan.importId}-{i}`)}, COMPRESSION zstd)`,
-        undefined,
-        { signal: request.signal, onProgress: (p) => request.onProgress?.({ ...p, phase: 'writing partitions' }) },
-      );
-      rowsWritten = Number(Object.values(copied ?? {})[0] ?? 0);
-    }
-    if (rowsWritten === landable) return { plan, stagedRows, rowsWritten, rejects: [], widened };
-
-    const rawSql =
-      source.format === 'json'
-        ? 'CAST(_raw AS VARCHAR)'
-        : kind === 'typed'
-          ? `CAST(to_json(${STAGED_TABLE}) AS VARCHAR)`
-          : undefined;
-    const diagnosis = await diagnose(connection, plan, rawSql);
-    const drifted = plan.drift.filter((_, i) => diagnosis.drift[i]);
-    if (drifted.length > 0 && attempt < 3) {
-      const keys = new Set(drifted.map((d) => d.key));
-      fields = fields.map((f) => (keys.has(f.key) ? widen(f) : f));
-      widened.push(...drifted.map((d) => `${d.column} (${d.type} → ${widen({ key: d.key, type: d.type }).type})`));
-      continue;
-    }
-    if (rowsWritten + diagnosis.rejects.length !== landable) {
-      throw new Error(
-        `${request.sourceFile}: ${landable} rows, ${rowsWritten} written and ${diagnosis.rejects.length} rejected do not add up`,
-      );
-    }
-    return { plan, stagedRows, rowsWritten, rejects: diagnosis.rejects, widened };
+  let rowsWritten = 0;
+  if (landable > 0) {
+    const copied = await connection.one<Record<string, string>>(
+      `COPY (${selectLakeRows(plan, planInput, STAGED_TABLE)}) TO ${literal(request.stagingDir)}
+        (FORMAT parquet, PARTITION_BY (event_date), FILENAME_PATTERN ${literal(`import-${request.plan.importId}-{i}`)})`,
+      undefined,
+      { signal: request.signal, onProgress: (p) => request.onProgress?.({ ...p, phase: 'writing partitions' }) },
+    );
+    rowsWritten = Number(Object.values(copied ?? {})[0] ?? 0);
   }
-}
+  step('write');
+  if (rowsWritten === landable) return { timings, plan, stagedRows, rowsWritten, rejects: [], widened };
 
-async function diagnose(
-  connection: Connection,
-  plan: ImportPlan,
-  rawSql: string | undefined,
-): Promise<{ rejects: StagedReject[]; drift: boolean[] }> {
-  const driftFlags = plan.drift.map(
-    (d: DriftCheck, i) => `bool_or(${d.predicate}) FILTER (WHERE NOT ${plan.skip}) AS drift_${i}`,
-  );
-  const drift: boolean[] = [];
-  if (driftFlags.length > 0) {
-    const row = await connection.one<Record<string, boolean>>(`SELECT ${driftFlags.join(', ')} FROM ${STAGED_TABLE}`);
-    plan.drift.forEach((_, i) => drift.push(Boolean(row?.[`drift_${i}`])));
+  const rawSql =
+    source.format === 'json'
+      ? 'CAST(_raw AS VARCHAR)'
+      : kind === 'typed'
+        ? `CAST(to_json(${STAGED_TABLE}) AS VARCHAR)`
+        : undefined;
+  const rows = await connection.all<{ line: number; reason: string; raw?: string }>(selectRejects(plan, STAGED_TABLE, rawSql));
+  const rejects = rows.map((r) => ({ line: Number(r.line), reason: r.reason, ...(r.raw !== undefined ? { raw: r.raw } : {}) }));
+  if (rowsWritten + rejects.length !== landable) {
+    throw new Error(
+      `${request.sourceFile}: ${landable} rows, ${rowsWritten} written and ${rejects.length} rejected do not add up`,
+    );
   }
-  const rows = await connection.all<{ line: number; reason: string; raw?: string }>(
-    `SELECT line::DOUBLE AS line, reason${rawSql ? ', raw' : ''}
-     FROM (SELECT ${plan.line} AS line, ${plan.rejectReason} AS reason${rawSql ? `, ${rawSql} AS raw` : ''} FROM ${STAGED_TABLE} WHERE NOT ${plan.skip})
-     WHERE reason IS NOT NULL ORDER BY line`,
-  );
-  return {
-    rejects: rows.map((r) => ({ line: Number(r.line), reason: r.reason, ...(r.raw !== undefined ? { raw: r.raw } : {}) })),
-    drift,
-  };
+  step('rejects');
+  return { timings, plan, stagedRows, rowsWritten, rejects, widened };
 }

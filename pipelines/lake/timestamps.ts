@@ -26,23 +26,34 @@ const OFFSET = `':[0-9]{2}(\\.[0-9]*)?\\s*[+-][0-9]{2}(:?[0-9]{2})?$'`;
 const NAMED_ZONE = `'[0-9]\\s+[A-Za-z][A-Za-z0-9_/+-]*$'`;
 const ZONE_NAME = `'\\s([A-Za-z][A-Za-z0-9_/+-]*)$'`;
 
+/**
+ * Zone names DuckDB knows, as a SQL list. An unknown name makes timezone() raise even inside TRY(), so
+ * names are checked first; a constant list keeps the check inside its CASE branch instead of joining
+ * every row against pg_timezone_names().
+ */
+let zoneNames: string | undefined;
+export function setKnownTimeZones(names: readonly string[]): void {
+  zoneNames = `[${names.map(literal).join(', ')}]`;
+}
+
 /** From text: a timestamp string, or a number of seconds/ms/µs/ns since the epoch. */
 export function textToTimestamptz(textSql: string, timezone: string): string {
+  if (!zoneNames) throw new Error('setKnownTimeZones() must run before building time expressions');
   const t = textSql;
   const zone = `regexp_extract(${t}, ${ZONE_NAME}, 1)`;
   return finite(`(CASE
     WHEN ${t} IS NULL THEN NULL
     WHEN suffix(${t}, 'Z') OR suffix(${t}, 'z') OR regexp_matches(${t}, ${OFFSET}) THEN TRY_CAST(${t} AS TIMESTAMPTZ)
     WHEN regexp_matches(${t}, ${NAMED_ZONE}) THEN
-      CASE WHEN ${zone} IN (SELECT name FROM pg_timezone_names())
+      CASE WHEN list_contains(${zoneNames}, ${zone})
         THEN timezone(${zone}, TRY_CAST(regexp_replace(${t}, ${ZONE_NAME}, '') AS TIMESTAMP)) END
     ELSE coalesce(timezone(${literal(timezone)}, TRY_CAST(${t} AS TIMESTAMP)), ${epochToTimestamptz(`TRY_CAST(${t} AS DOUBLE)`)})
     END)`);
 }
 
-/** 'infinity' and '-infinity' parse as timestamps but have no date to partition by. */
+/** 'infinity' and '-infinity' parse as timestamps but have no date to partition by (nullif evaluates its argument once). */
 function finite(sql: string): string {
-  return `(CASE WHEN isfinite(${sql}) THEN ${sql} END)`;
+  return `nullif(nullif(${sql}, 'infinity'::TIMESTAMPTZ), '-infinity'::TIMESTAMPTZ)`;
 }
 
 /** From a typed column (Parquet): numbers are epochs, TIMESTAMP and DATE are local time, text is parsed. */

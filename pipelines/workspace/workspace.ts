@@ -7,6 +7,7 @@ import { Database, type Connection } from './db.js';
 import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
 import { rebuildLakeViews } from '../lake/views.js';
+import { setKnownTimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
 export const DATABASE_FILE = 'recount.duckdb';
@@ -132,6 +133,9 @@ export class Workspace {
     });
     try {
       const catalog = await db.connect();
+      setKnownTimeZones(
+        (await catalog.all<{ name: string }>('SELECT name FROM pg_timezone_names() ORDER BY name')).map((r) => r.name),
+      );
       await migrateCatalog(catalog);
       const recovery = await recoverLake(paths, catalog);
       await rebuildLakeViews(catalog, paths.root);

@@ -62,7 +62,7 @@ export function registerQuery(program: Command): void {
                 const limit = Math.max(0, Number(options.maxRows) || 100);
                 const table = new Table({
                   head: columns.map((c) => `${c.name}\n${c.type.toLowerCase()}`),
-                  style: { head: [], border: [] },
+                  style: { head: [], border: [], compact: true },
                 });
                 for await (const rows of batches) {
                   for (const row of rows) {
