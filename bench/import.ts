@@ -1,0 +1,77 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Workspace } from '../pipelines/workspace/workspace.js';
+import { importFile } from '../pipelines/lake/import.js';
+import { literal } from '../pipelines/util/sql.js';
+import { BENCH_DIR, dataset } from './data.js';
+import { median, type Report } from './report.js';
+
+export const IMPORT_DATASET = { days: 90, eventsPerDay: 11_200, seed: 1, duplicates: 0.02, late: 0.01, malformed: 0 };
+
+/** The baseline: what DuckDB alone does with the same file, a bare COPY from read_json into date partitions. */
+async function bareCopy(file: string, out: string): Promise<number> {
+  await rm(out, { recursive: true, force: true });
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(availableParallelism()) });
+  const connection = await instance.connect();
+  const started = performance.now();
+  await connection.run(
+    `COPY (SELECT *, CAST(occurred_at AS DATE) AS event_date FROM read_json(${literal(file)})) TO ${literal(out)} (FORMAT parquet, PARTITION_BY (event_date))`,
+  );
+  const ms = performance.now() - started;
+  connection.closeSync();
+  instance.closeSync();
+  return ms;
+}
+
+async function recountImport(file: string, dir: string): Promise<{ ms: number; rows: number; timings: Record<string, number> }> {
+  await rm(dir, { recursive: true, force: true });
+  await Workspace.init(dir);
+  const workspace = await Workspace.open(dir);
+  try {
+    const started = performance.now();
+    const result = await importFile(workspace, file);
+    const ms = performance.now() - started;
+    if (result.status !== 'imported') throw new Error(`bench import ${result.status}: ${result.error}`);
+    return { ms, rows: result.rows, timings: result.timings ?? {} };
+  } finally {
+    await workspace.close();
+  }
+}
+
+export async function benchImport(report: Report, runs = 3): Promise<void> {
+  const data = await dataset('import', IMPORT_DATASET);
+  const scratch = join(BENCH_DIR, 'tmp');
+  await mkdir(scratch, { recursive: true });
+  const bare: number[] = [];
+  const ours: { ms: number; rows: number; timings: Record<string, number> }[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(await bareCopy(data.path, join(scratch, 'bare-copy')));
+    ours.push(await recountImport(data.path, join(scratch, 'import-ws')));
+  }
+  await rm(scratch, { recursive: true, force: true });
+  const bareMs = median(bare);
+  const oursMs = median(ours.map((o) => o.ms));
+  const middle = [...ours].sort((a, b) => a.ms - b.ms)[Math.floor(ours.length / 2)] as (typeof ours)[number];
+  const ratio = oursMs / bareMs;
+  report.add({
+    section: 'lake',
+    name: `import ${data.lines.toLocaleString('en-US')} NDJSON lines (${(data.bytes / 1e6).toFixed(0)} MB)`,
+    value: Math.round((data.lines / oursMs) * 1000),
+    unit: 'events/s',
+    baseline: {
+      name: 'bare DuckDB COPY read_json → partitioned Parquet',
+      value: Math.round((data.lines / bareMs) * 1000),
+      unit: 'events/s',
+    },
+    ratio,
+    target: '≤ 1.3× the bare COPY time',
+    met: ratio <= 1.3,
+    detail: {
+      'import s': oursMs / 1000,
+      'bare COPY s': bareMs / 1000,
+      ...Object.fromEntries(Object.entries(middle.timings).map(([k, v]) => [`${k} ms`, v])),
+    },
+  });
+}

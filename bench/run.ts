@@ -1,0 +1,28 @@
+// `npm run bench`: measures Recount against baselines run in the same process and writes the figures
+// to .bench/results.json and .bench/results.md. Sections: --only lake,batch,live,app (default: all).
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchImport } from './import.js';
+import { BENCH_DIR } from './data.js';
+import { Report } from './report.js';
+
+const sections: Record<string, (report: Report) => Promise<void>> = {
+  lake: benchImport,
+};
+
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const selected = onlyArg ? onlyArg.split(',') : Object.keys(sections);
+const report = new Report();
+for (const name of selected) {
+  const run = sections[name];
+  if (!run) throw new Error(`unknown bench section ${name}; have ${Object.keys(sections).join(', ')}`);
+  process.stdout.write(`${name}\n`);
+  await run(report);
+}
+const environment = {
+  node: process.version,
+  cpus: `${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}`,
+  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+};
+await report.write(join(BENCH_DIR, 'results.json'), join(BENCH_DIR, 'results.md'), environment);
+process.stdout.write(`\nFigures written to ${join(BENCH_DIR, 'results.md')} and results.json\n`);
