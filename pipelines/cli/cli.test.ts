@@ -110,4 +110,68 @@ describe('recount CLI', () => {
       `recount: ${root.dir} is not a Recount workspace (no recount.json). Create one with: recount init --workspace ${root.dir}\n`,
     );
   });
+
+  it('run --json reports each partition; a failing partition makes the exit status 1; status, runs and export follow', async () => {
+    await runCli(['init', '--workspace', ws]);
+    const file = join(root.dir, 'e.ndjson');
+    await writeFile(
+      file,
+      ['01', '02']
+        .map(
+          (d, i) =>
+            `{"event_id":"${i}","event_type":"UserVisitedWebsite","occurred_at":"2026-10-${d}T10:00:00Z","user_id":"u${i}"}`,
+        )
+        .join('\n') + '\n',
+    );
+    await runCli(['import', file, '--workspace', ws]);
+    const run = await runCli(['run', 'daily_visits', '--json', '--workspace', ws]);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { run_id: number; status: string; partitions: Record<string, unknown>[] };
+    expect(doc.run_id).toBe(1);
+    expect(doc.status).toBe('succeeded');
+    expect(doc.partitions.map((p) => Object.keys(p).sort())).toEqual(
+      Array(2).fill(['checksum', 'error', 'partition', 'pipeline', 'reason', 'rows', 'status']),
+    );
+    expect(doc.partitions.map((p) => [p.pipeline, p.partition, p.status, p.reason, p.rows, p.error])).toEqual([
+      ['daily_visits', '2026-10-01', 'succeeded', 'never-run', 1, null],
+      ['daily_visits', '2026-10-02', 'succeeded', 'never-run', 1, null],
+    ]);
+    expect(JSON.parse((await runCli(['run', 'daily_visits', '--json', '--workspace', ws])).stdout)).toMatchObject({
+      run_id: null,
+      status: 'nothing-to-do',
+    });
+
+    const status = JSON.parse((await runCli(['status', '--json', '--workspace', ws])).stdout) as {
+      pipelines: { name: string; watermark: string | null }[];
+    };
+    expect(status.pipelines.find((p) => p.name === 'daily_visits')?.watermark).toBe('2026-10-02');
+    expect(status.pipelines.find((p) => p.name === 'daily_orders')?.watermark).toBeNull();
+
+    await writeFile(
+      join(ws, 'pipelines', 'bad.sql'),
+      '-- description: x\n-- grain: day\n-- realtime: false\nSELECT event_date, CAST(user_id AS INTEGER) AS n FROM events\n',
+    );
+    const failing = await runCli(['run', 'bad', '--json', '--workspace', ws]);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({
+      status: 'failed',
+      partitions: [{ status: 'failed' }, { status: 'failed' }],
+    });
+
+    const runs = JSON.parse((await runCli(['runs', '--json', '--workspace', ws])).stdout) as {
+      runId: number;
+      status: string;
+      command: string;
+    }[];
+    expect(runs.map((r) => [r.runId, r.status, r.command])).toEqual([
+      [2, 'failed', 'recount run bad --json'],
+      [1, 'succeeded', 'recount run daily_visits --json'],
+    ]);
+
+    const out = join(root.dir, 'visits.csv');
+    const csv = 'event_date,visits,visitors\r\n2026-10-01,1,1\r\n2026-10-02,1,1\r\n';
+    const exported = await runCli(['export', 'daily_visits', '--out', out, '--workspace', ws]);
+    expect(exported).toMatchObject({ code: 0, stdout: `Wrote 2 rows to ${out} (csv, ${Buffer.byteLength(csv)} bytes)\n` });
+    expect(await readFile(out, 'utf8')).toBe(csv);
+  });
 });

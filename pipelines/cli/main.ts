@@ -3,6 +3,10 @@ import { registerInit } from './commands/init.js';
 import { registerImport } from './commands/import.js';
 import { registerQuery } from './commands/query.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+import { registerRuns } from './commands/runs.js';
+import { registerExport } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +18,10 @@ export function buildProgram(): Command {
   registerInit(program);
   registerImport(program);
   registerQuery(program);
+  registerRun(program);
+  registerStatus(program);
+  registerRuns(program);
+  registerExport(program);
   registerGenerate(program);
   return program;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Workspace } from '../workspace/workspace.js';
+import { initWorkspace } from '../engine/init.js';
 
 /** Test support: temporary folders and workspaces that clean up after themselves. */
 export async function tempDir(prefix = 'recount-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -21,7 +22,7 @@ export interface TestWorkspace {
 export async function testWorkspace(options: { timezone?: string } = {}): Promise<TestWorkspace> {
   const { dir: root, cleanup } = await tempDir();
   const dir = join(root, 'ws');
-  await Workspace.init(dir, options);
+  await initWorkspace(dir, options);
   const handle: TestWorkspace = {
     dir,
     root,
@@ -40,16 +41,7 @@ export async function testWorkspace(options: { timezone?: string } = {}): Promis
 }
 
 /** The local calendar date of an instant in a time zone, computed with Intl (independently of DuckDB). */
-export function localDate(ms: number, timezone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value;
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
+export { localDate } from '../../sample-data/generator/expected.js';
 
 /** Counts rows by a key: the shape most expectations take. */
 export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, number> {

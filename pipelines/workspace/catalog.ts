@@ -48,6 +48,61 @@ const MIGRATIONS: string[] = [
      first_import_id BIGINT NOT NULL,
      first_line BIGINT NOT NULL
    );`,
+  // The batch layer: each pipeline partition's last successful run (what freshness is judged against),
+  // and the history of every run and every partition it ran.
+  `CREATE TABLE pipeline_partitions (
+     pipeline VARCHAR NOT NULL,
+     partition DATE NOT NULL,
+     definition_hash VARCHAR NOT NULL,
+     input_version VARCHAR NOT NULL,
+     rows BIGINT NOT NULL,
+     checksum VARCHAR NOT NULL,
+     run_id BIGINT NOT NULL,
+     ran_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (pipeline, partition)
+   );
+   CREATE TABLE runs (
+     run_id BIGINT PRIMARY KEY,
+     started_at TIMESTAMPTZ NOT NULL,
+     finished_at TIMESTAMPTZ,
+     run_by VARCHAR NOT NULL,
+     command VARCHAR NOT NULL,
+     status VARCHAR NOT NULL,
+     pipelines VARCHAR[] NOT NULL,
+     partitions BIGINT NOT NULL,
+     succeeded BIGINT NOT NULL,
+     failed BIGINT NOT NULL,
+     rows BIGINT NOT NULL,
+     duration_ms BIGINT,
+     error VARCHAR
+   );
+   CREATE TABLE run_partitions (
+     run_id BIGINT NOT NULL,
+     pipeline VARCHAR NOT NULL,
+     partition DATE NOT NULL,
+     reason VARCHAR NOT NULL,
+     status VARCHAR NOT NULL,
+     rows BIGINT,
+     checksum VARCHAR,
+     definition_hash VARCHAR NOT NULL,
+     input_version VARCHAR NOT NULL,
+     error VARCHAR,
+     duration_ms BIGINT NOT NULL
+   );`,
+];
+
+/** Tables and views of the catalog: a pipeline may not take one of these names for its summary table. */
+export const CATALOG_NAMES = [
+  'catalog_meta',
+  'imports',
+  'lake_files',
+  'rejects',
+  'duplicate_arrivals',
+  'raw_events',
+  'events',
+  'pipeline_partitions',
+  'runs',
+  'run_partitions',
 ];
 
 export async function migrateCatalog(connection: Connection): Promise<void> {

@@ -49,13 +49,6 @@ export interface InitResult {
   settings: Settings;
 }
 
-/** Hooks that later layers use to seed a new workspace (default pipelines, a starter notebook). */
-export type WorkspaceSeeder = (paths: WorkspacePaths) => Promise<void>;
-const seeders: WorkspaceSeeder[] = [];
-export function addWorkspaceSeeder(seeder: WorkspaceSeeder): void {
-  seeders.push(seeder);
-}
-
 export interface RecoveryReport {
   stagingRemoved: number;
   orphansRemoved: number;
@@ -74,6 +67,8 @@ export class Workspace {
     /** The connection for catalog reads and commits; long jobs take connections of their own. */
     readonly catalog: Connection,
     readonly recovery: RecoveryReport,
+    /** DuckDB's name for the catalog database, for references that must not resolve to a temporary view. */
+    readonly catalogName: string,
   ) {}
 
   private lockTail: Promise<unknown> = Promise.resolve();
@@ -89,7 +84,11 @@ export class Workspace {
     return next;
   }
 
-  static async init(dir: string, options: { timezone?: string } = {}): Promise<InitResult> {
+  /** Creates the workspace's folders, settings and catalog; `seed` adds files (default pipelines) before it is marked done. */
+  static async init(
+    dir: string,
+    options: { timezone?: string; seed?: (paths: WorkspacePaths) => Promise<void> } = {},
+  ): Promise<InitResult> {
     const paths = workspacePaths(dir);
     if (await exists(paths.settings)) {
       return { created: false, paths, settings: await readSettings(paths.settings) };
@@ -100,7 +99,7 @@ export class Workspace {
     for (const d of [paths.root, paths.lakeEvents, paths.pipelines, paths.notebooks, paths.state]) {
       await mkdir(d, { recursive: true });
     }
-    for (const seed of seeders) await seed(paths);
+    await options.seed?.(paths);
     // The settings file is written last: it is what marks the folder as a workspace.
     const db = await Database.open(paths.database, { timezone });
     try {
@@ -138,8 +137,11 @@ export class Workspace {
       );
       await migrateCatalog(catalog);
       const recovery = await recoverLake(paths, catalog);
+      // A run still marked running belonged to a process that died: nothing of it was half-committed.
+      await catalog.run(`UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'`);
       await rebuildLakeViews(catalog, paths.root);
-      return new Workspace(paths, settings, db, catalog, recovery);
+      const catalogName = (await catalog.one<{ name: string }>('SELECT current_database() AS name'))?.name ?? 'recount';
+      return new Workspace(paths, settings, db, catalog, recovery, catalogName);
     } catch (error) {
       db.close();
       throw error;

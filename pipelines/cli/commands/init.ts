@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Workspace } from '../../workspace/workspace.js';
+import { initWorkspace } from '../../engine/init.js';
 import { runCommand, workspaceOption } from '../common.js';
 
 export function registerInit(program: Command): void {
@@ -11,7 +11,7 @@ export function registerInit(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((options: { workspace: string; timezone: string; json?: boolean }) =>
       runCommand(async () => {
-        const result = await Workspace.init(options.workspace, { timezone: options.timezone });
+        const result = await initWorkspace(options.workspace, { timezone: options.timezone });
         if (options.json) {
           process.stdout.write(
             `${JSON.stringify({ created: result.created, workspace: result.paths.root, timezone: result.settings.timezone })}\n`,

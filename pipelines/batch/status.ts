@@ -1,0 +1,132 @@
+import type { Workspace } from '../workspace/workspace.js';
+import type { Connection } from '../workspace/db.js';
+import { loadPipelines, type Grain, type PipelineDefinition, type PipelineProblem } from './definition.js';
+import { inputVersion, partitionsWithData, type DateVersions } from './partitions.js';
+
+export type StaleReason = 'never-run' | 'new-data' | 'definition-changed';
+
+export interface PartitionStatus {
+  partition: string;
+  fresh: boolean;
+  /** Why it needs a run; absent when fresh. */
+  reason?: StaleReason;
+  /** The last successful run of this partition. */
+  lastRun?: { runId: number; ranAt: string };
+  rows?: number;
+  checksum?: string;
+  /** The error of a failed run after the last success. */
+  lastError?: { runId: number; error: string };
+  inputVersion: string;
+}
+
+export interface PipelineStatus {
+  name: string;
+  file: string;
+  grain: Grain;
+  realtime: boolean;
+  description: string;
+  definitionHash: string;
+  partitionColumn: string;
+  /** The newest partition up to which every partition with data is fresh; null when the oldest is stale. */
+  watermark: string | null;
+  partitions: PartitionStatus[];
+}
+
+export interface WorkspaceStatus {
+  pipelines: PipelineStatus[];
+  problems: PipelineProblem[];
+}
+
+export async function dateVersions(connection: Connection): Promise<DateVersions> {
+  const rows = await connection.all<{ d: string; v: number }>(
+    `SELECT strftime(event_date, '%Y-%m-%d') AS d, max(import_id)::DOUBLE AS v FROM lake_files WHERE new_events > 0 GROUP BY 1`,
+  );
+  return new Map(rows.map((r) => [r.d, Number(r.v)]));
+}
+
+interface StateRow {
+  pipeline: string;
+  partition: string;
+  definition_hash: string;
+  input_version: string;
+  rows: number;
+  checksum: string;
+  run_id: number;
+  ran_at: string;
+}
+
+export function watermarkOf(partitions: PartitionStatus[]): string | null {
+  let watermark: string | null = null;
+  for (const p of partitions) {
+    if (!p.fresh) break;
+    watermark = p.partition;
+  }
+  return watermark;
+}
+
+/** Every partition of a pipeline that has input data, fresh or stale and why. */
+export async function pipelineStatus(
+  connection: Connection,
+  pipeline: PipelineDefinition,
+  versions: DateVersions,
+): Promise<PipelineStatus> {
+  const states = new Map(
+    (
+      await connection.all<StateRow & Record<string, unknown>>(
+        `SELECT pipeline, strftime(partition, '%Y-%m-%d') AS partition, definition_hash, input_version, rows::DOUBLE AS rows, checksum,
+           run_id::DOUBLE AS run_id, strftime(ran_at, '%Y-%m-%dT%H:%M:%S%z') AS ran_at
+         FROM pipeline_partitions WHERE pipeline = $name`,
+        { name: pipeline.name },
+      )
+    ).map((s) => [s.partition, s]),
+  );
+  const failures = new Map(
+    (
+      await connection.all<{ partition: string; run_id: number; error: string }>(
+        `SELECT strftime(rp.partition, '%Y-%m-%d') AS partition, max(rp.run_id)::DOUBLE AS run_id, arg_max(rp.error, rp.run_id) AS error
+         FROM run_partitions rp
+         LEFT JOIN pipeline_partitions pp ON pp.pipeline = rp.pipeline AND pp.partition = rp.partition
+         WHERE rp.pipeline = $name AND rp.status = 'failed' AND rp.run_id > coalesce(pp.run_id, 0)
+         GROUP BY 1`,
+        { name: pipeline.name },
+      )
+    ).map((f) => [f.partition, { runId: Number(f.run_id), error: f.error }]),
+  );
+  const partitions = partitionsWithData(pipeline.grain, versions).map((partition): PartitionStatus => {
+    const version = inputVersion(partition, pipeline.grain, versions);
+    const state = states.get(partition);
+    const status: PartitionStatus = { partition, fresh: false, inputVersion: version };
+    if (state) {
+      status.lastRun = { runId: Number(state.run_id), ranAt: state.ran_at };
+      status.rows = Number(state.rows);
+      status.checksum = state.checksum;
+    }
+    const failure = failures.get(partition);
+    if (failure) status.lastError = failure;
+    if (!state) status.reason = 'never-run';
+    else if (state.definition_hash !== pipeline.definitionHash) status.reason = 'definition-changed';
+    else if (state.input_version !== version) status.reason = 'new-data';
+    else status.fresh = true;
+    return status;
+  });
+  return {
+    name: pipeline.name,
+    file: pipeline.file,
+    grain: pipeline.grain,
+    realtime: pipeline.realtime,
+    description: pipeline.description,
+    definitionHash: pipeline.definitionHash,
+    partitionColumn: pipeline.partitionColumn,
+    watermark: watermarkOf(partitions),
+    partitions,
+  };
+}
+
+/** For each pipeline, every partition: fresh or stale and why, last run, rows, checksum; and its watermark. */
+export async function workspaceStatus(workspace: Workspace): Promise<WorkspaceStatus> {
+  const { pipelines, problems } = await loadPipelines(workspace.catalog, workspace.paths.pipelines);
+  const versions = await dateVersions(workspace.catalog);
+  const statuses: PipelineStatus[] = [];
+  for (const pipeline of pipelines) statuses.push(await pipelineStatus(workspace.catalog, pipeline, versions));
+  return { pipelines: statuses, problems };
+}

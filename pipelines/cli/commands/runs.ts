@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { runHistory } from '../../batch/history.js';
+import { humanCount, runCommand, withWorkspace, workspaceOption } from '../common.js';
+
+export function registerRuns(program: Command): void {
+  program
+    .command('runs')
+    .description('run history: who ran what, when, definition hashes, partitions, rows, duration, status, errors')
+    .addOption(workspaceOption())
+    .option('--limit <n>', 'newest runs to show', '20')
+    .option('--json', 'print one JSON document')
+    .action((options: { workspace: string; limit: string; json?: boolean }) =>
+      runCommand(async () => {
+        const runs = await withWorkspace(options.workspace, (w) => runHistory(w, Number(options.limit) || 20));
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(runs)}\n`);
+          return;
+        }
+        if (runs.length === 0) process.stdout.write('No runs yet: recount run computes the summary tables.\n');
+        for (const r of runs) {
+          process.stdout.write(
+            `run ${r.runId}  ${r.status.padEnd(10)} ${r.startedAt}  by ${r.runBy}  ${r.succeeded}/${r.partitions} partitions, ${humanCount(r.rows)} rows, ` +
+              `${r.durationMs === null ? '?' : (r.durationMs / 1000).toFixed(1)} s\n    ${r.command}\n`,
+          );
+          for (const [pipeline, hash] of Object.entries(r.definitionHashes))
+            process.stdout.write(`    ${pipeline} definition ${hash.slice(0, 12)}\n`);
+          for (const f of r.failures)
+            process.stdout.write(`    failed ${f.pipeline} ${f.partition}: ${f.error.split('\n')[0]}\n`);
+          if (r.error) process.stdout.write(`    ${r.error.replace(/\n/g, '\n    ')}\n`);
+        }
+      }),
+    );
+}

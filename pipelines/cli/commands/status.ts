@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { workspaceStatus } from '../../batch/status.js';
+import { humanCount, runCommand, withWorkspace, workspaceOption } from '../common.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('every partition of every pipeline: fresh or stale and why, last run, rows, checksum; and the batch watermark')
+    .addOption(workspaceOption())
+    .option('--json', 'print one JSON document')
+    .action((options: { workspace: string; json?: boolean }) =>
+      runCommand(async () => {
+        const status = await withWorkspace(options.workspace, workspaceStatus);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(status)}\n`);
+          return status.problems.length ? 1 : 0;
+        }
+        for (const problem of status.problems) process.stdout.write(`invalid   ${problem.file}\n          ${problem.error}\n\n`);
+        for (const p of status.pipelines) {
+          const stale = p.partitions.filter((x) => !x.fresh);
+          process.stdout.write(
+            `${p.name} (${p.grain}${p.realtime ? ', realtime' : ''}): ${p.partitions.length - stale.length}/${p.partitions.length} fresh, watermark ${p.watermark ?? 'none'}\n`,
+          );
+          for (const x of p.partitions) {
+            const state = x.fresh ? 'fresh' : `stale (${x.reason})`;
+            const last = x.lastRun ? `run ${x.lastRun.runId} ${x.lastRun.ranAt}` : 'never run';
+            const rows = x.rows === undefined ? '' : `${humanCount(x.rows)} rows  ${x.checksum?.slice(0, 12)}`;
+            const error = x.lastError ? `  last failure (run ${x.lastError.runId}): ${x.lastError.error.split('\n')[0]}` : '';
+            process.stdout.write(`  ${x.partition}  ${state.padEnd(28)} ${last.padEnd(34)} ${rows}${error}\n`);
+          }
+          process.stdout.write('\n');
+        }
+        return status.problems.length ? 1 : 0;
+      }),
+    );
+}
