@@ -25,7 +25,8 @@ function stripLocations(value: unknown): unknown {
  */
 export async function parseStatement(connection: Connection, sql: string): Promise<ParseResult> {
   const row = await connection.one<{ j: string }>(`SELECT json_serialize_sql(${literal(sql)}) AS j`);
-  const parsed = JSON.parse(row?.j ?? '{}') as {
+  // Positions of synthesized nodes are 2^64-1, which a JS number cannot hold; they carry no meaning here.
+  const parsed = JSON.parse((row?.j ?? '{}').replace(/"query_location":\d{16,}/g, '"query_location":0')) as {
     error?: boolean;
     error_type?: string;
     error_message?: string;

@@ -37,6 +37,8 @@ export interface PlanInput {
   importedAt: string;
   /** The workspace's zone: zone-less times are local to it, and partition dates are its local dates. */
   timezone: string;
+  /** SQL for a staged row's line number, when it is not `rowid + firstRowLine` (the live view's batches). */
+  lineSql?: string;
 }
 
 export interface OutputColumn {
@@ -109,7 +111,8 @@ export function buildPlan(input: PlanInput): ImportPlan {
   for (const canonical of CANONICAL_FIELDS) sources[canonical] = input.aliases[canonical].find((alias) => keys.has(alias));
 
   const line =
-    input.kind === 'map' ? `(rowid + ${input.firstRowLine})` : input.kind === 'text' ? ident(LINE_COLUMN) : '(rowid + 1)';
+    input.lineSql ??
+    (input.kind === 'map' ? `(rowid + ${input.firstRowLine})` : input.kind === 'text' ? ident(LINE_COLUMN) : '(rowid + 1)');
   const inner: OutputColumn[] = [
     { name: '_line', sql: line },
     { name: '_skip', sql: input.kind === 'map' && input.hasPlaceholders ? `(json[${literal(SKIP_KEY)}] IS NOT NULL)` : 'false' },

@@ -1,0 +1,252 @@
+import type { Json } from '@duckdb/node-api';
+import { literal } from '../util/sql.js';
+import type { AggregateSpec, IncrementalPipeline } from './incremental.js';
+
+/**
+ * Merged partial aggregates of one incremental pipeline, per group. Sums stay exact: DECIMAL and
+ * integer sums are held as scaled BigInts, never as floating point; distinct counts keep their value
+ * sets, so a value seen again in a later batch is not counted twice. Plain data throughout, so the
+ * whole state can be checkpointed as JSON.
+ */
+
+type Numeric =
+  { kind: 'decimal'; scale: number; value: bigint } | { kind: 'integer'; value: bigint } | { kind: 'float'; value: number };
+type Partial = Numeric | Json | Set<string> | null;
+
+interface Group {
+  key: Json[];
+  partials: Partial[];
+}
+
+export interface ColumnType {
+  name: string;
+  type: string;
+}
+
+function numericKind(type: string): 'decimal' | 'integer' | 'float' | undefined {
+  const t = type.toUpperCase();
+  if (t.startsWith('DECIMAL')) return 'decimal';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) return 'integer';
+  if (t === 'DOUBLE' || t === 'FLOAT') return 'float';
+  return undefined;
+}
+
+function parseNumeric(value: Json, type: string): Numeric | null {
+  if (value === null || value === undefined) return null;
+  const kind = numericKind(type);
+  if (kind === 'float') return { kind, value: Number(value) };
+  if (kind === 'integer') return { kind, value: BigInt(String(value)) };
+  const scale = Number(/DECIMAL\(\d+,\s*(\d+)\)/i.exec(type)?.[1] ?? 0);
+  const [whole, fraction = ''] = String(value).split('.');
+  const negative = (whole as string).startsWith('-');
+  const digits = `${(whole as string).replace('-', '')}${fraction.padEnd(scale, '0').slice(0, scale)}`;
+  return { kind: 'decimal', scale, value: (negative ? -1n : 1n) * BigInt(digits || '0') };
+}
+
+function addNumeric(a: Numeric | null, b: Numeric | null): Numeric | null {
+  if (!a) return b;
+  if (!b) return a;
+  if (a.kind === 'float' || b.kind === 'float') return { kind: 'float', value: Number(a.value) + Number(b.value) };
+  return { ...a, value: a.value + (b.value as bigint) };
+}
+
+function numericText(n: Numeric): string {
+  if (n.kind !== 'decimal') return String(n.value);
+  const negative = n.value < 0n;
+  const digits = (negative ? -n.value : n.value).toString().padStart(n.scale + 1, '0');
+  const text = n.scale ? `${digits.slice(0, -n.scale)}.${digits.slice(-n.scale)}` : digits;
+  return negative ? `-${text}` : text;
+}
+
+function compare(a: Json, b: Json, type: string): number {
+  if (numericKind(type)) {
+    const x = Number(a);
+    const y = Number(b);
+    if (numericKind(type) !== 'float' && Number.isSafeInteger(x) === false) {
+      const p = parseNumeric(a, type) as Numeric;
+      const q = parseNumeric(b, type) as Numeric;
+      return p.value < q.value ? -1 : p.value > q.value ? 1 : 0;
+    }
+    return x - y;
+  }
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** A value as SQL of its type, for the finalize query's VALUES list. */
+function sqlValue(value: Json | Numeric | null, type: string): string {
+  if (value === null || value === undefined) return `CAST(NULL AS ${type})`;
+  if (typeof value === 'object' && value !== null && 'kind' in value && 'value' in value) {
+    return `CAST(${literal(numericText(value as Numeric))} AS ${type})`;
+  }
+  if (typeof value === 'object') return `CAST(${literal(JSON.stringify(value))} AS JSON)`;
+  return `CAST(${literal(String(value))} AS ${type})`;
+}
+
+export interface SerializedState {
+  groups: { key: Json[]; partials: unknown[] }[];
+}
+
+export class PipelineState {
+  private groups = new Map<string, Group>();
+
+  /**
+   * @param keyTypes the delta query's key columns and their types
+   * @param partialTypes the delta query's partial-state columns and their types
+   */
+  constructor(
+    readonly pipeline: IncrementalPipeline,
+    private readonly keyTypes: ColumnType[],
+    private readonly partialTypes: ColumnType[],
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Merges delta rows (keys then partial columns, as the delta query returns them); returns the groups that changed. */
+  merge(rows: Json[][]): Set<string> {
+    const changed = new Set<string>();
+    const nKeys = this.keyTypes.length;
+    for (const row of rows) {
+      const key = row.slice(0, nKeys);
+      const id = JSON.stringify(key);
+      let group = this.groups.get(id);
+      if (!group) {
+        group = {
+          key,
+          partials: this.pipeline.aggregates.flatMap((a) =>
+            a.columns.map(() => (a.kind === 'count-distinct' ? new Set<string>() : null)),
+          ),
+        };
+        this.groups.set(id, group);
+      }
+      let column = 0;
+      for (const aggregate of this.pipeline.aggregates) {
+        for (let c = 0; c < aggregate.columns.length; c++, column++) {
+          group.partials[column] = this.combine(
+            aggregate,
+            group.partials[column] ?? null,
+            row[nKeys + column] as Json,
+            this.partialTypes[column]?.type as string,
+          );
+        }
+      }
+      changed.add(id);
+    }
+    return changed;
+  }
+
+  private combine(aggregate: AggregateSpec, current: Partial, incoming: Json, type: string): Partial {
+    switch (aggregate.kind) {
+      case 'count-distinct': {
+        const set = current as Set<string>;
+        for (const v of (incoming as Json[] | null) ?? []) if (v !== null) set.add(JSON.stringify(v));
+        return set;
+      }
+      case 'min':
+      case 'max': {
+        if (incoming === null || incoming === undefined) return current;
+        if (current === null || current === undefined) return incoming;
+        const c = compare(incoming, current as Json, type);
+        return (aggregate.kind === 'min' ? c < 0 : c > 0) ? incoming : current;
+      }
+      default:
+        return addNumeric(current as Numeric | null, parseNumeric(incoming, type));
+    }
+  }
+
+  /** A query producing the pipeline's output rows for the given groups (all when omitted). */
+  finalizeSql(groupIds?: Iterable<string>): string | undefined {
+    const ids = groupIds ? [...groupIds] : [...this.groups.keys()];
+    const groups = ids.map((id) => this.groups.get(id)).filter((g): g is Group => g !== undefined);
+    if (groups.length === 0) return undefined;
+    const stateColumns: ColumnType[] = [];
+    this.pipeline.aggregates.forEach((a, i) => {
+      // A distinct count's state is its set; the finalize query sees the set's size.
+      a.columns.forEach((name, j) => {
+        const type = this.partialTypes[this.columnIndex(i, j)]?.type as string;
+        stateColumns.push({ name, type: a.kind === 'count-distinct' ? 'BIGINT' : type });
+      });
+    });
+    const columns = [...this.keyTypes, ...stateColumns];
+    const rows = groups.map((g) => {
+      const values = [
+        ...g.key.map((k, i) => sqlValue(k, this.keyTypes[i]?.type as string)),
+        ...g.partials.map((p, i) => {
+          const type = stateColumns[i]?.type as string;
+          if (p instanceof Set) return `CAST(${p.size} AS BIGINT)`;
+          if ((p === null || p === undefined) && this.isCount(i)) return 'CAST(0 AS BIGINT)';
+          return sqlValue(p as Json | Numeric | null, type);
+        }),
+      ];
+      return `(${values.join(', ')})`;
+    });
+    const table = `(VALUES ${rows.join(', ')}) AS __state__(${columns.map((c) => `"${c.name}"`).join(', ')})`;
+    return this.pipeline.finalizeSql(table);
+  }
+
+  private columnIndex(aggregate: number, column: number): number {
+    let index = 0;
+    for (let i = 0; i < aggregate; i++) index += this.pipeline.aggregates[i]?.columns.length ?? 0;
+    return index + column;
+  }
+
+  private isCount(stateIndex: number): boolean {
+    let index = 0;
+    for (const a of this.pipeline.aggregates) {
+      for (let c = 0; c < a.columns.length; c++, index++) {
+        if (index === stateIndex) return a.kind === 'count' || (a.kind === 'avg' && c === 1);
+      }
+    }
+    return false;
+  }
+
+  /** Drops groups whose partition (the first key) is at or before `partition`: the batch layer covers them. */
+  release(partition: string): number {
+    let released = 0;
+    for (const [id, group] of this.groups) {
+      if (String(group.key[0]) <= partition) {
+        this.groups.delete(id);
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /** Distinct values held for distinct counts: the part of the state that grows with the data. */
+  distinctValues(): number {
+    let n = 0;
+    for (const g of this.groups.values()) for (const p of g.partials) if (p instanceof Set) n += p.size;
+    return n;
+  }
+
+  serialize(): SerializedState {
+    return {
+      groups: [...this.groups.values()].map((g) => ({
+        key: g.key,
+        partials: g.partials.map((p) =>
+          p instanceof Set
+            ? { set: [...p] }
+            : p && typeof p === 'object' && 'kind' in p
+              ? { ...p, value: String((p as Numeric).value) }
+              : p,
+        ),
+      })),
+    };
+  }
+
+  restore(state: SerializedState): void {
+    this.groups.clear();
+    for (const g of state.groups) {
+      const partials = g.partials.map((p) => {
+        if (p && typeof p === 'object' && 'set' in p) return new Set((p as { set: string[] }).set);
+        if (p && typeof p === 'object' && 'kind' in p) {
+          const n = p as { kind: Numeric['kind']; value: string; scale?: number };
+          return n.kind === 'float' ? { kind: 'float' as const, value: Number(n.value) } : { ...n, value: BigInt(n.value) };
+        }
+        return p as Json;
+      }) as Partial[];
+      this.groups.set(JSON.stringify(g.key), { key: g.key, partials });
+    }
+  }
+}
