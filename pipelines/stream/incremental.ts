@@ -32,6 +32,8 @@ export interface IncrementalPipeline {
   finalizeSql: (stateTable: string) => string;
   /** Output columns of the pipeline, in order; the first is the partition column. */
   outputColumns: string[];
+  /** The output columns that are group keys (the partition column first); the rest are metrics. */
+  keyOutputs: string[];
   /** Per output column: true when it is a plain count or sum, so differences add up across event sets. */
   additive: Record<string, boolean>;
 }
@@ -233,8 +235,12 @@ export async function compileIncremental(
     additive[outputColumns[i] as string] = a !== undefined && ['count', 'sum'].includes(aggregates[a]?.kind as string);
   });
 
+  const keyOutputs = items
+    .map((item, i) => (keyIndex(item) >= 0 ? outputColumns[i] : undefined))
+    .filter((n): n is string => n !== undefined);
   return {
     name: pipeline.name,
+    keyOutputs,
     deltaSql,
     keyColumns: keys.map((_, i) => `__k${i}`),
     aggregates: aggregates.map(({ kind, columns }) => ({ kind, columns })),

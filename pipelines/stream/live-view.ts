@@ -103,13 +103,15 @@ export class LiveView {
     readonly source: string,
     private readonly definitions: PipelineDefinition[],
     private readonly aggregates: Set<string>,
+    /** Keep every arrival, duplicates included (reconciliation needs the set of duplicate arrivals). */
+    private readonly keepArrivals: boolean,
   ) {
     this.batchFile = join(workspace.paths.tmp, `${database}-batch.ndjson`);
   }
 
   static async create(
     workspace: Workspace,
-    options: { modes?: readonly LiveMode[]; pipelines?: string[]; source: string },
+    options: { modes?: readonly LiveMode[]; pipelines?: string[]; source: string; keepArrivals?: boolean },
   ): Promise<LiveView> {
     const connection = await workspace.connect();
     const database = `live_${randomBytes(4).toString('hex')}`;
@@ -124,6 +126,7 @@ export class LiveView {
       options.source,
       wanted,
       await aggregateFunctionNames(connection),
+      options.keepArrivals ?? false,
     );
     const lake = await connection.all<{ column_name: string; column_type: string }>('DESCRIBE raw_events');
     if (
@@ -147,8 +150,23 @@ export class LiveView {
     return this.compiled.map((c) => c.definition.name);
   }
 
+  /** Whether the view holds a schema yet (an empty lake's view gets it from its first batch). */
+  get ready(): boolean {
+    return this.fields !== undefined;
+  }
+
   get exactEventsTable(): string {
     return `${ident(this.database)}.main.exact_events`;
+  }
+
+  /** Every arrival, when the view keeps them. */
+  get arrivalsTable(): string {
+    return `${ident(this.database)}.main.arrivals`;
+  }
+
+  /** Compiled realtime pipelines, by name. */
+  incremental(pipeline: string): IncrementalPipeline | undefined {
+    return this.compiled.find((c) => c.definition.name === pipeline)?.incremental;
   }
 
   /**
@@ -175,14 +193,16 @@ export class LiveView {
     const existing = await this.connection.all<{ column_name: string }>(
       `SELECT column_name FROM duckdb_columns() WHERE database_name = ${literal(this.database)} AND table_name = 'exact_events'`,
     );
+    const definitions = columns.map((c) => `${ident(c.column_name)} ${c.column_type}`).join(', ');
     if (existing.length === 0) {
-      await this.connection.run(
-        `CREATE TABLE ${this.exactEventsTable} (${columns.map((c) => `${ident(c.column_name)} ${c.column_type}`).join(', ')}, PRIMARY KEY (event_id))`,
-      );
+      await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${definitions}, PRIMARY KEY (event_id))`);
+      if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${definitions})`);
     } else {
       const have = new Set(existing.map((e) => e.column_name));
       for (const c of columns.filter((c) => !have.has(c.column_name))) {
         await this.connection.run(`ALTER TABLE ${this.exactEventsTable} ADD COLUMN ${ident(c.column_name)} ${c.column_type}`);
+        if (this.keepArrivals)
+          await this.connection.run(`ALTER TABLE ${this.arrivalsTable} ADD COLUMN ${ident(c.column_name)} ${c.column_type}`);
       }
     }
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_all`);
@@ -275,6 +295,7 @@ export class LiveView {
     );
     result.events = Number((await c.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM batch_all'))?.n ?? 0);
     if (result.events < batch.count) result.rejects = await this.rejects(plan, batch.data, lines);
+    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} BY NAME SELECT * FROM batch_all`);
 
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by line, across batches by the primary key.

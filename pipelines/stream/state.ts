@@ -1,5 +1,6 @@
 import type { Json } from '@duckdb/node-api';
 import { literal } from '../util/sql.js';
+import { addExact, exactText, parseExact, type ExactNumber } from '../util/exact.js';
 import type { AggregateSpec, IncrementalPipeline } from './incremental.js';
 
 /**
@@ -9,8 +10,7 @@ import type { AggregateSpec, IncrementalPipeline } from './incremental.js';
  * whole state can be checkpointed as JSON.
  */
 
-type Numeric =
-  { kind: 'decimal'; scale: number; value: bigint } | { kind: 'integer'; value: bigint } | { kind: 'float'; value: number };
+type Numeric = ExactNumber;
 type Partial = Numeric | Json | Set<string> | null;
 
 interface Group {
@@ -31,31 +31,12 @@ function numericKind(type: string): 'decimal' | 'integer' | 'float' | undefined 
   return undefined;
 }
 
+/** A partial sum as an exact number at its column's scale (DECIMAL(38,2) keeps two places even for 10). */
 function parseNumeric(value: Json, type: string): Numeric | null {
   if (value === null || value === undefined) return null;
   const kind = numericKind(type);
-  if (kind === 'float') return { kind, value: Number(value) };
-  if (kind === 'integer') return { kind, value: BigInt(String(value)) };
-  const scale = Number(/DECIMAL\(\d+,\s*(\d+)\)/i.exec(type)?.[1] ?? 0);
-  const [whole, fraction = ''] = String(value).split('.');
-  const negative = (whole as string).startsWith('-');
-  const digits = `${(whole as string).replace('-', '')}${fraction.padEnd(scale, '0').slice(0, scale)}`;
-  return { kind: 'decimal', scale, value: (negative ? -1n : 1n) * BigInt(digits || '0') };
-}
-
-function addNumeric(a: Numeric | null, b: Numeric | null): Numeric | null {
-  if (!a) return b;
-  if (!b) return a;
-  if (a.kind === 'float' || b.kind === 'float') return { kind: 'float', value: Number(a.value) + Number(b.value) };
-  return { ...a, value: a.value + (b.value as bigint) };
-}
-
-function numericText(n: Numeric): string {
-  if (n.kind !== 'decimal') return String(n.value);
-  const negative = n.value < 0n;
-  const digits = (negative ? -n.value : n.value).toString().padStart(n.scale + 1, '0');
-  const text = n.scale ? `${digits.slice(0, -n.scale)}.${digits.slice(-n.scale)}` : digits;
-  return negative ? `-${text}` : text;
+  if (kind === 'float') return { kind: 'float', value: Number(value) };
+  return parseExact(value, kind === 'decimal' ? Number(/DECIMAL\(\d+,\s*(\d+)\)/i.exec(type)?.[1] ?? 0) : 0);
 }
 
 function compare(a: Json, b: Json, type: string): number {
@@ -76,7 +57,7 @@ function compare(a: Json, b: Json, type: string): number {
 function sqlValue(value: Json | Numeric | null, type: string): string {
   if (value === null || value === undefined) return `CAST(NULL AS ${type})`;
   if (typeof value === 'object' && value !== null && 'kind' in value && 'value' in value) {
-    return `CAST(${literal(numericText(value as Numeric))} AS ${type})`;
+    return `CAST(${literal(exactText(value as Numeric))} AS ${type})`;
   }
   if (typeof value === 'object') return `CAST(${literal(JSON.stringify(value))} AS JSON)`;
   return `CAST(${literal(String(value))} AS ${type})`;
@@ -151,7 +132,7 @@ export class PipelineState {
         return (aggregate.kind === 'min' ? c < 0 : c > 0) ? incoming : current;
       }
       default:
-        return addNumeric(current as Numeric | null, parseNumeric(incoming, type));
+        return addExact(current as Numeric | null, parseNumeric(incoming, type));
     }
   }
 
@@ -241,8 +222,10 @@ export class PipelineState {
       const partials = g.partials.map((p) => {
         if (p && typeof p === 'object' && 'set' in p) return new Set((p as { set: string[] }).set);
         if (p && typeof p === 'object' && 'kind' in p) {
-          const n = p as { kind: Numeric['kind']; value: string; scale?: number };
-          return n.kind === 'float' ? { kind: 'float' as const, value: Number(n.value) } : { ...n, value: BigInt(n.value) };
+          const n = p as { kind: string; value: string; scale?: number };
+          return n.kind === 'float'
+            ? { kind: 'float' as const, value: Number(n.value) }
+            : { kind: 'exact' as const, scale: n.scale ?? 0, value: BigInt(n.value) };
         }
         return p as Json;
       }) as Partial[];

@@ -1,0 +1,50 @@
+import type { Workspace } from '../workspace/workspace.js';
+import type { OperationOptions } from '../util/progress.js';
+import { importFile, type ImportFileResult } from '../lake/import.js';
+import { runPipelines, type RunResult } from '../batch/runner.js';
+import { loadPipelines } from '../batch/definition.js';
+import { dateVersions, pipelineStatus } from '../batch/status.js';
+import { inputRange } from '../batch/partitions.js';
+import type { LiveView } from '../stream/live-view.js';
+
+export interface RecountResult {
+  import: ImportFileResult;
+  run: RunResult;
+  /** What the live view could let go of because the batch layer now covers it. */
+  released?: { groups: number; events: number };
+}
+
+/**
+ * Recount: imports what the log holds beyond its last import (complete lines only; a line still being
+ * written waits for the next recount), then runs the partitions that made stale. Afterwards the batch
+ * layer has counted every event the log had, so the differences between realtime and batch that came
+ * from events not yet in the lake are gone.
+ */
+export async function recount(
+  workspace: Workspace,
+  log: string,
+  options: OperationOptions & { view?: LiveView } = {},
+): Promise<RecountResult> {
+  const imported = await importFile(workspace, log, { holdIncompleteTail: true, ...options });
+  const run = await runPipelines(workspace, { ...options, command: `recount ${log}` });
+  const result: RecountResult = { import: imported, run };
+  if (options.view) result.released = await releaseCovered(workspace, options.view);
+  return result;
+}
+
+/** Lets a live view drop state for partitions the batch layer now covers (bounded memory). */
+export async function releaseCovered(workspace: Workspace, view: LiveView): Promise<{ groups: number; events: number }> {
+  const { pipelines } = await loadPipelines(workspace.catalog, workspace.paths.pipelines);
+  const versions = await dateVersions(workspace.catalog);
+  const watermarks: Record<string, string | null> = {};
+  let eventsThrough: string | null = null;
+  for (const pipeline of pipelines.filter((p) => view.pipelines.includes(p.name))) {
+    const watermark = (await pipelineStatus(workspace.catalog, pipeline, versions)).watermark;
+    watermarks[pipeline.name] = watermark;
+    // Events can go once every realtime pipeline's batch covers their date.
+    const through = watermark ? inputRange(watermark, pipeline.grain).end : null;
+    eventsThrough = eventsThrough === null || through === null || through < eventsThrough ? through : eventsThrough;
+    if (watermark === null) eventsThrough = null;
+  }
+  return view.release(watermarks, eventsThrough);
+}
