@@ -7,6 +7,7 @@ import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerRuns } from './commands/runs.js';
 import { registerExport } from './commands/export.js';
+import { registerLive } from './commands/live.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerRuns(program);
   registerExport(program);
+  registerLive(program);
   registerGenerate(program);
   return program;
 }

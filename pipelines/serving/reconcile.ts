@@ -142,7 +142,6 @@ export async function reconcile(
     const watermark = status.watermark;
     const catalog = ident(workspace.catalogName);
     const partition = partitionSql(pipeline);
-    const exact = `SELECT * EXCLUDE (_arrival) FROM ${view.exactEventsTable}`;
     const ready = view.ready;
     const covered = (yes: boolean) =>
       watermark === null ? (yes ? 'false' : 'true') : `${partition} ${yes ? '<=' : '>'} DATE ${literal(watermark)}`;

@@ -37,14 +37,13 @@ export async function releaseCovered(workspace: Workspace, view: LiveView): Prom
   const { pipelines } = await loadPipelines(workspace.catalog, workspace.paths.pipelines);
   const versions = await dateVersions(workspace.catalog);
   const watermarks: Record<string, string | null> = {};
-  let eventsThrough: string | null = null;
+  const covered: (string | null)[] = [];
   for (const pipeline of pipelines.filter((p) => view.pipelines.includes(p.name))) {
     const watermark = (await pipelineStatus(workspace.catalog, pipeline, versions)).watermark;
     watermarks[pipeline.name] = watermark;
-    // Events can go once every realtime pipeline's batch covers their date.
-    const through = watermark ? inputRange(watermark, pipeline.grain).end : null;
-    eventsThrough = eventsThrough === null || through === null || through < eventsThrough ? through : eventsThrough;
-    if (watermark === null) eventsThrough = null;
+    covered.push(watermark ? inputRange(watermark, pipeline.grain).end : null);
   }
+  // Events can go once every realtime pipeline's batch covers their date.
+  const eventsThrough = covered.length === 0 || covered.includes(null) ? null : ([...covered].sort()[0] as string);
   return view.release(watermarks, eventsThrough);
 }

@@ -10,22 +10,9 @@ import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
 import { LiveSession } from '../stream/session.js';
 import { servedView } from './served.js';
+import { normalizeRows } from '../testing/rows.js';
 
 const CHECKED = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_payments', 'daily_funnel', 'daily_product_sales'];
-
-export function normalizeRows(pipeline: string, rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows
-    .map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([k, v]) => {
-          if (k === 'revenue') return [k, v === null ? null : String(v)];
-          if (typeof v === 'string' && /^-?\d+$/.test(v)) return [k, Number(v)];
-          return [k, v];
-        }),
-      ),
-    )
-    .filter((r) => pipeline !== 'daily_orders' || Number(r.orders) > 0);
-}
 
 type Step = { kind: 'append'; size: number } | { kind: 'import-log' } | { kind: 'import-other'; size: number } | { kind: 'run' };
 

@@ -8,24 +8,10 @@ import type { GeneratedEvent } from '../../sample-data/generator/model.js';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
-import { LiveView, type LiveBatch, type LiveRow } from './live-view.js';
+import { LiveView, type LiveBatch } from './live-view.js';
+import { normalizeRows } from '../testing/rows.js';
 
 const REALTIME = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_product_sales', 'daily_payments', 'daily_funnel'];
-
-/** Live rows in the shapes the reference implementation uses (as READ_BACK reads batch tables). */
-function normalize(pipeline: string, rows: LiveRow[]): Record<string, unknown>[] {
-  return rows
-    .map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([k, v]) => {
-          if (k === 'revenue') return [k, v === null ? null : String(v)];
-          if (typeof v === 'string' && /^-?\d+$/.test(v)) return [k, Number(v)];
-          return [k, v];
-        }),
-      ),
-    )
-    .filter((r) => pipeline !== 'daily_orders' || Number(r.orders) > 0);
-}
 
 function batches(lines: string[], cuts: number[]): LiveBatch[] {
   const points = [...new Set(cuts.map((c) => Math.floor(c * lines.length)))]
@@ -79,10 +65,10 @@ describe('the live view', () => {
             for (const batch of batches(lines, cuts)) await view.ingest(batch);
             expect(view.problems).toEqual([]);
             for (const pipeline of REALTIME) {
-              expect(normalize(pipeline, view.rows(pipeline, 'exact')), `${pipeline} exact`).toEqual(
+              expect(normalizeRows(pipeline, view.rows(pipeline, 'exact')), `${pipeline} exact`).toEqual(
                 EXPECTED[pipeline]?.(truth.events, 'UTC'),
               );
-              expect(normalize(pipeline, view.rows(pipeline, 'naive')), `${pipeline} naive`).toEqual(
+              expect(normalizeRows(pipeline, view.rows(pipeline, 'naive')), `${pipeline} naive`).toEqual(
                 EXPECTED[pipeline]?.(arrivals(truth, lines), 'UTC'),
               );
             }
@@ -107,7 +93,7 @@ describe('the live view', () => {
       for (const batch of batches(lines, [0.2, 0.5, 0.51, 0.9])) rejected += (await view.ingest(batch)).rejects.length;
       expect(rejected).toBeGreaterThan(0);
       for (const pipeline of REALTIME) {
-        expect(normalize(pipeline, view.rows(pipeline, 'exact')), pipeline).toEqual(
+        expect(normalizeRows(pipeline, view.rows(pipeline, 'exact')), pipeline).toEqual(
           await t.workspace.catalog.all(READ_BACK[pipeline] as string),
         );
       }
@@ -136,8 +122,10 @@ describe('the live view', () => {
       await after.restore(snapshot, events);
       await after.ingest(second);
       for (const pipeline of REALTIME) {
-        expect(normalize(pipeline, after.rows(pipeline, 'exact')), pipeline).toEqual(EXPECTED[pipeline]?.(truth.events, 'UTC'));
-        expect(normalize(pipeline, after.rows(pipeline, 'naive')), pipeline).toEqual(
+        expect(normalizeRows(pipeline, after.rows(pipeline, 'exact')), pipeline).toEqual(
+          EXPECTED[pipeline]?.(truth.events, 'UTC'),
+        );
+        expect(normalizeRows(pipeline, after.rows(pipeline, 'naive')), pipeline).toEqual(
           EXPECTED[pipeline]?.(arrivals(truth, lines), 'UTC'),
         );
       }
