@@ -4,12 +4,14 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchImport } from './import.js';
 import { benchBatch } from './batch.js';
+import { benchLive } from './live.js';
 import { BENCH_DIR } from './data.js';
 import { Report } from './report.js';
 
 const sections: Record<string, (report: Report) => Promise<void>> = {
   lake: benchImport,
   batch: benchBatch,
+  live: benchLive,
 };
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);

@@ -72,3 +72,28 @@ export function leadingSelect(node: AstNode): AstNode | undefined {
   if (node.type === 'SET_OPERATION_NODE') return leadingSelect(node.left as AstNode);
   return undefined;
 }
+
+/**
+ * The source columns a query reads: every name it refers to as a column, anywhere (subqueries too),
+ * less the names it defines itself (select-list aliases such as `failed`, subquery and table aliases,
+ * CTE names). A `*` anywhere means all columns.
+ */
+export function referencedColumns(node: unknown): Set<string> | 'all' {
+  const referenced = new Set<string>();
+  const defined = new Set<string>();
+  let all = false;
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (!value || typeof value !== 'object') return;
+    const n = value as AstNode;
+    if (n.class === 'COLUMN_REF') for (const name of (n.column_names as string[]) ?? []) referenced.add(name);
+    if (n.class === 'STAR') all = true;
+    if (typeof n.alias === 'string' && n.alias !== '') defined.add(n.alias);
+    if (n.cte_map && typeof n.cte_map === 'object')
+      for (const entry of (n.cte_map as { map?: { key: string }[] }).map ?? []) defined.add(entry.key);
+    Object.values(n).forEach(walk);
+  };
+  walk(node);
+  if (all) return 'all';
+  return new Set([...referenced].filter((name) => !defined.has(name)));
+}

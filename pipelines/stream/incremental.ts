@@ -180,8 +180,17 @@ export async function compileIncremental(
         { ...clone(n), function_name: 'count', alias: a.columns[1] },
       );
     } else if (a.kind === 'count-distinct') {
-      // The distinct values themselves: their union, not a sum of counts, is what merges.
-      partials.push({ ...n, function_name: 'list', alias: a.columns[0] });
+      // The distinct values themselves (their union, not a sum of counts, is what merges), as JSON text:
+      // JSON.parse brings a long list into JS far faster than converting it value by value.
+      const list = { ...n, function_name: 'list', alias: '' };
+      partials.push({
+        ...clone(n),
+        function_name: 'to_json',
+        distinct: false,
+        filter: null,
+        children: [list],
+        alias: a.columns[0],
+      });
     } else partials.push({ ...n, alias: a.columns[0] });
   }
   const delta: AstNode = {

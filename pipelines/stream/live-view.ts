@@ -1,4 +1,4 @@
-import { writeFile, rm } from 'node:fs/promises';
+import { writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JsonDuckDBValueConverter, type Json } from '@duckdb/node-api';
@@ -7,6 +7,8 @@ import type { Connection } from '../workspace/db.js';
 import { ident, literal } from '../util/sql.js';
 import { errorMessage } from '../util/errors.js';
 import { loadPipelines, type PipelineDefinition } from '../batch/definition.js';
+import { parseStatement, referencedColumns } from '../batch/ast.js';
+import { CANONICAL_FIELDS } from '../workspace/settings.js';
 import { buildPlan, selectLakeRows, selectRejects, type PlanInput, type SourceField } from '../lake/plan.js';
 import { normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
@@ -81,10 +83,12 @@ const RAW_LIMIT = 4096;
 
 /**
  * The speed layer: realtime results of every `realtime: true` pipeline, per partition seen, in naive
- * and exact mode, updated batch by batch. Batches are parsed and typed by DuckDB exactly as imports are
- * (one plan of fields, identities and event times), then each pipeline's delta query runs over just the
- * batch and merges into state. The exact mode's events live in an in-memory database attached to the
- * workspace's DuckDB, where the served view can merge them with the lake.
+ * and exact mode, updated batch by batch. A batch is parsed by DuckDB, reading only the fields realtime
+ * pipelines use, and typed by the same plan imports use (fields, identities, event times); each
+ * pipeline's delta query then runs over just the batch and merges into state. Exact mode keeps the
+ * events it has seen in an in-memory database attached to the workspace's DuckDB, where the served view
+ * can merge them with the lake; identities are checked against a 128-bit key index, so a batch costs
+ * the same however many events came before it.
  */
 export class LiveView {
   private fields: SourceField[] | undefined;
@@ -93,6 +97,9 @@ export class LiveView {
   private arrivals = 0;
   readonly counters: LiveCounters = { lines: 0, events: 0, newEvents: 0, rejects: 0 };
   private readonly batchFile: string;
+  /** Milliseconds per ingest step, summed over batches (for `npm run bench`). */
+  readonly timings: Record<string, number> = {};
+  private mark = 0;
 
   private constructor(
     private readonly workspace: Workspace,
@@ -103,10 +110,13 @@ export class LiveView {
     readonly source: string,
     private readonly definitions: PipelineDefinition[],
     private readonly aggregates: Set<string>,
+    /** The fields the realtime pipelines refer to ('all' when one selects *). */
+    private readonly wanted: Set<string> | 'all',
     /** Keep every arrival, duplicates included (reconciliation needs the set of duplicate arrivals). */
     private readonly keepArrivals: boolean,
+    scratch: string,
   ) {
-    this.batchFile = join(workspace.paths.tmp, `${database}-batch.ndjson`);
+    this.batchFile = join(scratch, `recount-${database}-batch.ndjson`);
   }
 
   static async create(
@@ -117,30 +127,36 @@ export class LiveView {
     const database = `live_${randomBytes(4).toString('hex')}`;
     await connection.run(`ATTACH ':memory:' AS ${ident(database)}`);
     const { pipelines } = await loadPipelines(connection, workspace.paths.pipelines);
-    const wanted = pipelines.filter((p) => p.realtime && (!options.pipelines || options.pipelines.includes(p.name)));
+    const definitions = pipelines.filter((p) => p.realtime && (!options.pipelines || options.pipelines.includes(p.name)));
+    let wanted: Set<string> | 'all' = new Set<string>();
+    for (const definition of definitions) {
+      const parsed = await parseStatement(connection, definition.sql);
+      const refs = parsed.ok ? referencedColumns(parsed.statement) : 'all';
+      wanted = wanted === 'all' || refs === 'all' ? 'all' : new Set([...wanted, ...refs]);
+    }
+    // Batches are written where DuckDB can read them fastest: memory-backed /dev/shm where there is one.
+    const scratch = (await stat('/dev/shm')
+      .then((s) => s.isDirectory())
+      .catch(() => false))
+      ? '/dev/shm'
+      : workspace.paths.tmp;
     const view = new LiveView(
       workspace,
       connection,
       database,
       options.modes ?? LIVE_MODES,
       options.source,
-      wanted,
+      definitions,
       await aggregateFunctionNames(connection),
+      wanted,
       options.keepArrivals ?? false,
+      scratch,
     );
-    const lake = await connection.all<{ column_name: string; column_type: string }>('DESCRIBE raw_events');
-    if (
-      lake.some(
-        (c) =>
-          !(CANONICAL_COLUMNS as readonly string[]).includes(c.column_name) &&
-          !(LAKE_META_COLUMNS as readonly string[]).includes(c.column_name),
-      )
-    ) {
-      await view.ensureFields(
-        lake
-          .filter((c) => c.column_name !== 'event_date' && !(LAKE_META_COLUMNS as readonly string[]).includes(c.column_name))
-          .map((c) => ({ key: c.column_name, type: c.column_type })),
-      );
+    const lake = (await connection.all<{ column_name: string; column_type: string }>('DESCRIBE raw_events')).filter(
+      (c) => c.column_name !== 'event_date' && !(LAKE_META_COLUMNS as readonly string[]).includes(c.column_name),
+    );
+    if (lake.some((c) => !(CANONICAL_COLUMNS as readonly string[]).includes(c.column_name))) {
+      await view.fixSchema(new Map(lake.map((c) => [c.column_name, c.column_type])));
     }
     return view;
   }
@@ -150,13 +166,17 @@ export class LiveView {
     return this.compiled.map((c) => c.definition.name);
   }
 
-  /** Whether the view holds a schema yet (an empty lake's view gets it from its first batch). */
+  /** Whether the view holds a schema yet (an empty lake's view takes it from its first batch). */
   get ready(): boolean {
     return this.fields !== undefined;
   }
 
   get exactEventsTable(): string {
     return `${ident(this.database)}.main.exact_events`;
+  }
+
+  private get seenTable(): string {
+    return `${ident(this.database)}.main.seen`;
   }
 
   /** Every arrival, when the view keeps them. */
@@ -169,56 +189,69 @@ export class LiveView {
     return this.compiled.find((c) => c.definition.name === pipeline)?.incremental;
   }
 
+  private step(name: string): void {
+    const now = performance.now();
+    this.timings[name] = (this.timings[name] ?? 0) + (now - this.mark);
+    this.mark = now;
+  }
+
   /**
-   * Sets or widens the schema live rows are typed to: the lake's columns (so pipelines bind exactly as
-   * in batch), or, for an empty lake, the fields batches show, growing as new fields appear. Pipelines
-   * that could not bind yet are compiled again whenever the schema grows.
+   * Fixes the schema live rows are typed to: the fields the realtime pipelines use, with the lake's types
+   * (so that they bind exactly as in batch) or, for an empty lake, the types DuckDB sees in the first
+   * batch. The canonical fields come from the first alias the data has, as in imports.
    */
-  private async ensureFields(fields: SourceField[]): Promise<void> {
-    const known = new Set((this.fields ?? []).map((f) => f.key));
-    const added = fields
-      .filter((f) => !known.has(f.key))
-      .map((f) =>
-        f.key === 'occurred_at' || f.key === 'event_id' || f.key === 'event_type' ? { key: f.key, type: 'VARCHAR' } : f,
-      );
-    if (this.fields && added.length === 0) return;
-    this.fields = [...(this.fields ?? []), ...added];
-    // A typed, empty events view lets each pipeline bind and compile before any event arrives.
-    const plan = this.plan(0, '0');
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE live_empty (json MAP(VARCHAR, VARCHAR))`);
-    await this.connection.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, 0::BIGINT AS _arrival FROM (${selectLakeRows(plan.plan, plan.input, 'live_empty')}) LIMIT 0`,
-    );
-    const columns = await this.connection.all<{ column_name: string; column_type: string }>('DESCRIBE batch_all');
-    const existing = await this.connection.all<{ column_name: string }>(
-      `SELECT column_name FROM duckdb_columns() WHERE database_name = ${literal(this.database)} AND table_name = 'exact_events'`,
-    );
-    const definitions = columns.map((c) => `${ident(c.column_name)} ${c.column_type}`).join(', ');
-    if (existing.length === 0) {
-      await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${definitions}, PRIMARY KEY (event_id))`);
-      if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${definitions})`);
-    } else {
-      const have = new Set(existing.map((e) => e.column_name));
-      for (const c of columns.filter((c) => !have.has(c.column_name))) {
-        await this.connection.run(`ALTER TABLE ${this.exactEventsTable} ADD COLUMN ${ident(c.column_name)} ${c.column_type}`);
-        if (this.keepArrivals)
-          await this.connection.run(`ALTER TABLE ${this.arrivalsTable} ADD COLUMN ${ident(c.column_name)} ${c.column_type}`);
-      }
+  private async fixSchema(types: Map<string, string>): Promise<void> {
+    const fields: SourceField[] = [];
+    for (const canonical of CANONICAL_FIELDS) {
+      const aliases = this.workspace.settings.fields[canonical];
+      fields.push({ key: aliases.find((a) => types.has(a)) ?? (aliases[0] as string), type: 'VARCHAR' });
     }
+    const names = this.wanted === 'all' ? [...types.keys()] : [...this.wanted];
+    for (const name of names) {
+      if (fields.some((f) => f.key === name) || (CANONICAL_COLUMNS as readonly string[]).includes(name)) continue;
+      if (types.has(name) || this.wanted === 'all') fields.push({ key: name, type: types.get(name) ?? 'VARCHAR' });
+    }
+    // Names a pipeline uses that no event has shown yet are read as text: their column exists, empty.
+    if (this.wanted !== 'all') {
+      const known = new Set(fields.map((f) => f.key));
+      for (const name of this.wanted) if (!known.has(name) && this.isField(name)) fields.push({ key: name, type: 'VARCHAR' });
+    }
+    this.fields = fields;
+    const { plan, input } = this.plan('0');
+    await this.connection.run(
+      `CREATE OR REPLACE TEMP TABLE live_staged (${fields.map((f) => `${ident(f.key)} VARCHAR`).join(', ')})`,
+    );
+    await this.connection.run(
+      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT * EXCLUDE (_row, _source_file, _imported_at, _import_id), 0::BIGINT AS _arrival FROM (${selectLakeRows(plan, input, 'live_staged')}) LIMIT 0`,
+    );
+    // The log's path, the import time and id are the same for every live event: not stored per row.
+    const columns = (await this.connection.all<{ column_name: string; column_type: string }>('DESCRIBE batch_all'))
+      .filter((c) => !['_source_file', '_imported_at', '_import_id'].includes(c.column_name))
+      .map((c) => `${ident(c.column_name)} ${c.column_type}`)
+      .join(', ');
+    await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${columns})`);
+    await this.connection.run(`CREATE TABLE ${this.seenTable} (k UHUGEINT PRIMARY KEY, arrival BIGINT, event_date DATE)`);
+    if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${columns})`);
+    // A typed, empty events view lets each pipeline bind and compile before any event arrives.
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_all`);
-    const compiledNames = new Set(this.compiled.map((c) => c.definition.name));
-    this.problems.length = 0;
-    for (const definition of this.definitions.filter((d) => !compiledNames.has(d.name))) {
+    for (const definition of this.definitions) {
       try {
         const incremental = await compileIncremental(this.connection, definition, this.aggregates);
         const delta = await this.connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
         const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
-        const keyTypes = types.slice(0, incremental.keyColumns.length);
-        const partialTypes = types.slice(incremental.keyColumns.length);
         this.compiled.push({
           definition,
           incremental,
-          states: new Map(this.modes.map((m) => [m, new PipelineState(incremental, keyTypes, partialTypes)])),
+          states: new Map(
+            this.modes.map((m) => [
+              m,
+              new PipelineState(
+                incremental,
+                types.slice(0, incremental.keyColumns.length),
+                types.slice(incremental.keyColumns.length),
+              ),
+            ]),
+          ),
           rows: new Map(this.modes.map((m) => [m, new Map()])),
         });
       } catch (error) {
@@ -230,80 +263,88 @@ export class LiveView {
     }
   }
 
-  private plan(firstLine: number, lineSql: string): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
+  /**
+   * Whether a referenced name can be an event field. Names that are aliases (a subquery's `item`) become
+   * empty text columns nothing reads, which is harmless; metadata and the partition column are computed.
+   */
+  private isField(name: string): boolean {
+    return !(LAKE_META_COLUMNS as readonly string[]).includes(name) && name !== 'event_date';
+  }
+
+  private plan(lineSql: string): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
     const input: PlanInput = {
-      kind: 'map',
+      kind: 'text',
       fields: this.fields ?? [],
       aliases: this.workspace.settings.fields,
-      firstRowLine: firstLine,
+      firstRowLine: 1,
       hasPlaceholders: false,
       sourceFile: this.source,
       importId: 0,
       importedAt: new Date().toISOString(),
       timezone: this.workspace.settings.timezone,
       lineSql,
+      keepRow: true,
     };
     return { plan: buildPlan(input), input };
   }
 
-  /** Fields of a batch that the schema lacks, typed by DuckDB's sample of the batch. */
-  private async newFields(): Promise<SourceField[]> {
-    const known = new Set((this.fields ?? []).map((f) => f.key));
-    const keys = (
-      await this.connection.all<{ k: string }>(`SELECT DISTINCT unnest(map_keys(json)) AS k FROM live_staged ORDER BY k`)
-    ).filter((k) => !known.has(k.k));
-    if (keys.length === 0) return [];
-    const sampled = await this.connection
-      .all<{ column_name: string; column_type: string }>(
-        `DESCRIBE SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true)`,
-      )
-      .catch(() => []);
-    const types = new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)]));
-    return keys.map((k) => ({ key: k.k, type: types.get(k.k) ?? 'VARCHAR' }));
-  }
-
   /** Takes in a batch of log lines; returns what changed. */
   async ingest(batch: LiveBatch): Promise<LiveIngest> {
+    this.mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
     if (batch.count === 0) return result;
     const c = this.connection;
     await writeFile(this.batchFile, batch.data);
+    if (!this.fields) {
+      const sampled = await c
+        .all<{ column_name: string; column_type: string }>(
+          `DESCRIBE SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true)`,
+        )
+        .catch(() => []);
+      await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
+    }
+    const fields = this.fields as SourceField[];
+    // One row per line (a line that is not a JSON object gives a row of NULLs): rowid is the line's position.
     await c.run(
-      `CREATE OR REPLACE TEMP TABLE live_staged AS SELECT json FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited',
-        ignore_errors = true, records = false, columns = {json: 'MAP(VARCHAR, VARCHAR)'})`,
+      `CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited',
+        ignore_errors = true, columns = {${fields.map((f) => `${literal(f.key)}: 'VARCHAR'`).join(', ')}})`,
     );
+    this.step('parse');
     const lines = Array.from(batch.lineNumbers);
     const first = lines[0] as number;
-    const contiguous = lines[lines.length - 1] === first + lines.length - 1;
     let lineSql = `(rowid + ${first})`;
-    if (!contiguous) {
+    if (lines[lines.length - 1] !== first + lines.length - 1) {
       // Blank or rejected lines were left out of the batch: look each row's line up instead.
       await c.run(
         `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines.join(',')}]`)}::BIGINT[]) AS line`,
       );
-      await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT s.json, l.line AS __line FROM
-        (SELECT rowid AS r, json FROM live_staged) s JOIN (SELECT rowid AS r, line FROM live_lines) l USING (r) ORDER BY s.r`);
-      lineSql = '__line';
+      await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT s.*, l.line AS __line FROM
+        (SELECT rowid AS __r, * FROM live_staged) s JOIN (SELECT rowid AS __r, line FROM live_lines) l USING (__r) ORDER BY __r`);
+      lineSql = '"__line"';
     }
-    await this.ensureFields(await this.newFields());
-    const { plan, input } = this.plan(first, lineSql);
+    const { plan, input } = this.plan(lineSql);
     const base = this.arrivals;
     this.arrivals += batch.count;
     await c.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, ${base}::BIGINT + row_number() OVER (ORDER BY _source_line) AS _arrival
+      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT * EXCLUDE (_row, _source_file, _imported_at, _import_id), ${base + 1}::BIGINT + _row AS _arrival
        FROM (${selectLakeRows(plan, input, 'live_staged')})`,
     );
     result.events = Number((await c.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM batch_all'))?.n ?? 0);
+    this.step('type rows');
     if (result.events < batch.count) result.rejects = await this.rejects(plan, batch.data, lines);
-    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} BY NAME SELECT * FROM batch_all`);
+    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_all`);
 
     if (this.modes.includes('exact')) {
-      // First arrival wins: within the batch by line, across batches by the primary key.
-      await c.run(`INSERT INTO ${this.exactEventsTable} BY NAME
-        SELECT * FROM batch_all QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _source_line) = 1
-        ON CONFLICT DO NOTHING`);
-      await c.run(`CREATE OR REPLACE TEMP TABLE batch_exact AS SELECT * FROM ${this.exactEventsTable} WHERE _arrival > ${base}`);
+      // First arrival wins: within the batch by arrival, across batches by the key index.
+      await c.run(`INSERT INTO ${this.seenTable}
+        SELECT md5_number(event_id), min(_arrival), any_value(event_date) FROM batch_all GROUP BY event_id ON CONFLICT DO NOTHING`);
+      this.step('dedup: key index');
+      await c.run(`CREATE OR REPLACE TEMP TABLE batch_exact AS
+        SELECT b.* FROM batch_all b SEMI JOIN (SELECT arrival FROM ${this.seenTable} WHERE arrival > ${base}) s ON b._arrival = s.arrival`);
+      this.step('dedup: new events');
+      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM batch_exact`);
       result.newEvents = Number((await c.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM batch_exact'))?.n ?? 0);
+      this.step('deduplicate');
     }
     for (const mode of this.modes) {
       await c.run(
@@ -311,8 +352,11 @@ export class LiveView {
       );
       for (const p of this.compiled) {
         const reader = await c.read(p.incremental.deltaSql);
+        this.step('delta queries');
         const changed = (p.states.get(mode) as PipelineState).merge(reader.convertRows(JsonDuckDBValueConverter) as Json[][]);
+        this.step('merge');
         const rows = await this.finalize(p, mode, changed);
+        this.step('finalize');
         if (rows.length) result.updates.push({ pipeline: p.definition.name, mode, rows });
       }
     }
@@ -328,22 +372,30 @@ export class LiveView {
     if (!sql) return [];
     const reader = await this.connection.read(sql);
     const names = p.incremental.outputColumns;
-    const keyCount = p.incremental.keyColumns.length;
+    const keys = p.incremental.keyOutputs;
     const rows = (reader.convertRows(JsonDuckDBValueConverter) as Json[][]).map((r) =>
       Object.fromEntries(names.map((n, i) => [n, r[i] ?? null])),
     );
     const store = p.rows.get(mode) as Map<string, LiveRow>;
-    for (const row of rows) store.set(JSON.stringify(names.slice(0, keyCount).map((n) => row[n])), row);
+    for (const row of rows) store.set(JSON.stringify(keys.map((n) => row[n])), row);
     return rows;
   }
 
   private async rejects(plan: ReturnType<typeof buildPlan>, data: Buffer, lines: number[]): Promise<LiveReject[]> {
     const rows = await this.connection.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
     const text = data.toString('utf8').split('\n');
-    return rows.map((r) => {
-      const index = lines.indexOf(Number(r.line));
-      return { line: Number(r.line), reason: r.reason, raw: (text[index] ?? '').slice(0, RAW_LIMIT) };
-    });
+    const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
+    // Fields read one by one cannot tell a broken line from an empty record: DuckDB's JSON parser says which.
+    const valid = raws.length
+      ? await this.connection.all<{ ok: boolean }>(
+          `SELECT CASE WHEN json_valid(v) THEN json_type(v) = 'OBJECT' ELSE false END AS ok FROM (VALUES ${raws.map((r) => `(${literal(r)})`).join(', ')}) AS t(v)`,
+        )
+      : [];
+    return rows.map((r, i) => ({
+      line: Number(r.line),
+      reason: valid[i]?.ok ? r.reason : 'not a valid JSON object',
+      raw: raws[i] as string,
+    }));
   }
 
   /** Current live rows of a pipeline, ordered by their keys. */
@@ -373,17 +425,15 @@ export class LiveView {
       }
     }
     let events = 0;
-    if (eventsThrough && this.modes.includes('exact')) {
-      const row = await this.connection.one<{ n: number }>(
-        `SELECT count(*)::DOUBLE AS n FROM ${this.exactEventsTable} e
-         WHERE e.event_date <= DATE ${literal(eventsThrough)}
-           AND EXISTS (SELECT 1 FROM ${ident(this.workspace.catalogName)}.main.events l WHERE l.event_id = e.event_id AND l.event_date <= DATE ${literal(eventsThrough)})`,
-      );
-      events = Number(row?.n ?? 0);
+    if (eventsThrough && this.ready && this.modes.includes('exact')) {
+      const inLake = `e.event_date <= DATE ${literal(eventsThrough)}
+        AND EXISTS (SELECT 1 FROM ${ident(this.workspace.catalogName)}.main.events l WHERE l.event_id = e.event_id AND l.event_date <= DATE ${literal(eventsThrough)})`;
       await this.connection.run(
-        `DELETE FROM ${this.exactEventsTable} e WHERE e.event_date <= DATE ${literal(eventsThrough)}
-           AND EXISTS (SELECT 1 FROM ${ident(this.workspace.catalogName)}.main.events l WHERE l.event_id = e.event_id AND l.event_date <= DATE ${literal(eventsThrough)})`,
+        `CREATE OR REPLACE TEMP TABLE released AS SELECT _arrival FROM ${this.exactEventsTable} e WHERE ${inLake}`,
       );
+      events = Number((await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM released`))?.n ?? 0);
+      await this.connection.run(`DELETE FROM ${this.exactEventsTable} WHERE _arrival IN (SELECT _arrival FROM released)`);
+      await this.connection.run(`DELETE FROM ${this.seenTable} WHERE arrival IN (SELECT _arrival FROM released)`);
     }
     return { groups, events };
   }
@@ -398,9 +448,10 @@ export class LiveView {
         distinctValues += s.distinctValues();
       }
     }
-    const exact = this.modes.includes('exact')
-      ? await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${this.exactEventsTable}`)
-      : undefined;
+    const exact =
+      this.ready && this.modes.includes('exact')
+        ? await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${this.exactEventsTable}`)
+        : undefined;
     const mem = await this.connection.one<{ b: number }>(`SELECT sum(memory_usage_bytes)::DOUBLE AS b FROM duckdb_memory()`);
     return { groups, distinctValues, exactEvents: Number(exact?.n ?? 0), duckdbBytes: Number(mem?.b ?? 0) };
   }
@@ -425,7 +476,7 @@ export class LiveView {
 
   /** Restores a snapshot taken by `snapshot()` (and `saveEvents`), then recomputes the live rows from state. */
   async restore(snapshot: LiveSnapshot, eventsPath?: string): Promise<void> {
-    if (snapshot.fields.length) await this.ensureFields(snapshot.fields);
+    if (!this.fields && snapshot.fields.length) await this.fixSchema(new Map(snapshot.fields.map((f) => [f.key, f.type])));
     this.arrivals = snapshot.arrivals;
     Object.assign(this.counters, snapshot.counters);
     for (const p of this.compiled) {
@@ -438,8 +489,12 @@ export class LiveView {
     }
     if (eventsPath && this.modes.includes('exact') && this.fields) {
       await this.connection.run(`DELETE FROM ${this.exactEventsTable}`);
+      await this.connection.run(`DELETE FROM ${this.seenTable}`);
       await this.connection.run(
         `INSERT INTO ${this.exactEventsTable} BY NAME SELECT * FROM read_parquet(${literal(eventsPath)})`,
+      );
+      await this.connection.run(
+        `INSERT INTO ${this.seenTable} SELECT md5_number(event_id), _arrival, event_date FROM ${this.exactEventsTable}`,
       );
     }
   }

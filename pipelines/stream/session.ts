@@ -30,6 +30,9 @@ export interface SessionTick extends LiveIngest {
   /** Rejects of the tailer (over-long lines, invalid UTF-8, unterminated last lines) and of parsing. */
   sessionRejects: SessionReject[];
   tail: TailStatus;
+  /** The lines this tick applied. */
+  lineNumbers: Float64Array;
+  generation: number;
 }
 
 const CheckpointSchema = z.object({
@@ -107,7 +110,7 @@ export class LiveSession {
     const sessionRejects = [...batch.rejects.map(toSession), ...ingest.rejects.map(toSession)];
     this.view.counters.rejects += batch.rejects.length;
     this.pendingPosition = batch.position;
-    return { ...ingest, sessionRejects, tail: this.tailer.status };
+    return { ...ingest, sessionRejects, tail: this.tailer.status, lineNumbers: batch.lineNumbers, generation: batch.generation };
   }
 
   private pendingPosition: TailBatch['position'] | undefined;

@@ -121,7 +121,8 @@ export class PipelineState {
     switch (aggregate.kind) {
       case 'count-distinct': {
         const set = current as Set<string>;
-        for (const v of (incoming as Json[] | null) ?? []) if (v !== null) set.add(JSON.stringify(v));
+        const values = typeof incoming === 'string' ? (JSON.parse(incoming) as Json[]) : ((incoming as Json[] | null) ?? []);
+        for (const v of values) if (v !== null) set.add(JSON.stringify(v));
         return set;
       }
       case 'min':
