@@ -66,12 +66,25 @@ async function resolveSource(connection: Connection, source: string): Promise<{ 
  * failed or cancelled export leaves no partial file and never clobbers the previous one.
  */
 export async function exportData(workspace: Workspace, request: ExportRequest): Promise<ExportResult> {
-  const out = resolve(request.out);
-  const format: ExportFormat = request.format ?? (out.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv');
-  const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
   const connection = await workspace.connect();
   try {
     const { sql } = await resolveSource(connection, request.source);
+    return await exportQuery(connection, sql, request);
+  } finally {
+    connection.close();
+  }
+}
+
+/** Exports the result of `sql`, as read on `connection` (a result held in a temporary table needs its own). */
+export async function exportQuery(
+  connection: Connection,
+  sql: string,
+  request: Omit<ExportRequest, 'source'>,
+): Promise<ExportResult> {
+  const out = resolve(request.out);
+  const format: ExportFormat = request.format ?? (out.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv');
+  const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
     let select = sql;
     if (format === 'csv') {
       let columns: { column_name: string; column_type: string }[];
@@ -100,7 +113,6 @@ export async function exportData(workspace: Workspace, request: ExportRequest): 
     await fsyncDir(dirname(out));
     return { out, format, rows, bytes: (await stat(out)).size };
   } finally {
-    connection.close();
     await rm(tmp, { force: true });
   }
 }

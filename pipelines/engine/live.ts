@@ -1,0 +1,124 @@
+import type { Workspace } from '../workspace/workspace.js';
+import { errorMessage } from '../util/errors.js';
+import type { OperationOptions } from '../util/progress.js';
+import { LiveSession } from '../stream/session.js';
+import type { LiveMode, LiveRow } from '../stream/live-view.js';
+import { simulate } from '../stream/simulator.js';
+import { recount, type RecountResult } from '../serving/recount.js';
+import type { EngineEvent, Result } from '../api/contract.js';
+
+type Emit = (event: EngineEvent) => void;
+export type LiveState = Result<'live.state'>;
+
+/**
+ * The engine's speed layer: one live session following the workspace's event log in the background,
+ * pushing updates to the app as they happen, and (for demos) the simulator writing traffic into that log.
+ */
+export class LiveService {
+  private session: LiveSession | undefined;
+  private following: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private simulator: AbortController | undefined;
+  private lastState = 0;
+  private error: string | undefined;
+
+  constructor(
+    private readonly workspace: Workspace,
+    readonly log: string | undefined,
+    private readonly emit: Emit,
+  ) {}
+
+  async start(): Promise<void> {
+    if (!this.log || this.session) return;
+    this.session = await LiveSession.open(this.workspace, { log: this.log, start: 'beginning' });
+    const controller = new AbortController();
+    this.following = controller;
+    const session = this.session;
+    this.loop = session
+      .follow(controller.signal, (tick) => {
+        for (const update of tick.updates)
+          this.emit({ type: 'live.update', pipeline: update.pipeline, mode: update.mode, rows: update.rows });
+        this.publishState();
+      })
+      .catch((error) => {
+        this.error = errorMessage(error);
+        this.publishState(true);
+      });
+    this.publishState(true);
+  }
+
+  private publishState(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastState < 250) return;
+    this.lastState = now;
+    this.emit({ type: 'live.state', state: this.state() });
+  }
+
+  state(): LiveState {
+    const session = this.session;
+    const tail = session?.tailer.status;
+    return {
+      log: this.log ?? null,
+      following: Boolean(this.following && !this.following.signal.aborted),
+      counters: session ? { ...session.view.counters } : { lines: 0, events: 0, newEvents: 0, rejects: 0 },
+      pipelines: session?.view.pipelines ?? [],
+      problems: [...(session?.view.problems ?? []), ...(this.error ? [{ pipeline: '(tail)', error: this.error }] : [])],
+      tail: tail
+        ? {
+            state: tail.state,
+            generation: tail.generation,
+            offset: tail.offset,
+            line: tail.line,
+            ...(tail.lastError ? { lastError: tail.lastError } : {}),
+          }
+        : null,
+      simulating: Boolean(this.simulator && !this.simulator.signal.aborted),
+    };
+  }
+
+  rows(pipeline: string, mode: LiveMode): { columns: string[]; rows: LiveRow[] } {
+    const view = this.session?.view;
+    return { columns: view?.incremental(pipeline)?.outputColumns ?? [], rows: view?.rows(pipeline, mode) ?? [] };
+  }
+
+  get view() {
+    return this.session?.view;
+  }
+
+  /** Starts or stops demo traffic: the simulator appending realistic events to the followed log. */
+  simulate(running: boolean, rate = 25): LiveState {
+    if (!this.log) return this.state();
+    if (running && !this.simulator) {
+      const controller = new AbortController();
+      this.simulator = controller;
+      void simulate({ out: this.log, rate, duplicates: 0.03, late: 0.02, signal: controller.signal })
+        .catch((error) => {
+          if (!controller.signal.aborted) this.error = errorMessage(error);
+        })
+        .finally(() => {
+          if (this.simulator === controller) this.simulator = undefined;
+          this.publishState(true);
+        });
+    } else if (!running && this.simulator) {
+      this.simulator.abort();
+      this.simulator = undefined;
+    }
+    this.publishState(true);
+    return this.state();
+  }
+
+  async recount(options: OperationOptions): Promise<RecountResult> {
+    if (!this.log) throw new Error('No event log is being followed in this workspace');
+    const result = await recount(this.workspace, this.log, { ...options, ...(this.session ? { view: this.session.view } : {}) });
+    this.publishState(true);
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    this.simulator?.abort();
+    this.following?.abort();
+    await this.loop;
+    await this.session?.close();
+    this.session = undefined;
+  }
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import type { Json } from '@duckdb/node-api';
+import type { Workspace } from '../workspace/workspace.js';
+import type { Connection } from '../workspace/db.js';
+import { CancelledError, UserError, duckdbMessage } from '../util/errors.js';
+import { ident } from '../util/sql.js';
+import { displayConverter, type ResultColumn } from '../util/values.js';
+import type { OperationOptions } from '../util/progress.js';
+import { parseStatement } from '../batch/ast.js';
+import { DuckDBTypeId } from '@duckdb/node-api';
+
+interface QueryResult {
+  id: string;
+  connection: Connection;
+  table: string;
+  columns: ResultColumn[];
+  rowCount: number;
+  usedAt: number;
+}
+
+const NUMERIC = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+]);
+
+/**
+ * Results of SQL cells. A SELECT is materialized once into a temporary table on its own connection
+ * (DuckDB UI's approach) and then read a page at a time by row range, so a ten-million-row result
+ * never travels whole and any page is as quick as the first. Other statements run as they are.
+ */
+export class QueryResults {
+  private results = new Map<string, QueryResult>();
+  private static readonly LIMIT = 24;
+
+  constructor(private readonly workspace: Workspace) {}
+
+  async run(
+    sql: string,
+    options: OperationOptions = {},
+  ): Promise<{ queryId: string; columns: ResultColumn[]; rowCount: number; elapsedMs: number; statement: string }> {
+    const started = performance.now();
+    // SQL cells run the analyst's own SQL, as the DuckDB CLI does: it is the notebook's purpose (field notes
+    // §4.1, "a deliberate feature"). DuckDB's allowed_directories and lock_configuration are instance-wide,
+    // so confining cells would also stop imports from reading the user's files. What keeps this safe is that
+    // only the user's own window can reach the engine: IPC checks the sender, browser mode checks token,
+    // Host and Origin on every request.
+    const connection = await this.workspace.connect();
+    const id = randomBytes(6).toString('hex');
+    const table = `result_${id}`;
+    try {
+      const parsed = await parseStatement(connection, sql);
+      const isSelect = parsed.ok && (parsed.statement.type === 'SELECT_NODE' || parsed.statement.type === 'SET_OPERATION_NODE');
+      const body = sql.trim().replace(/;\s*$/, '');
+      if (isSelect) await connection.run(`CREATE TEMP TABLE ${ident(table)} AS ${body}`, undefined, options);
+      else {
+        // A statement that is not a query (CREATE, INSERT, PRAGMA…) runs as written; what it returns is the result.
+        await connection
+          .run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${body === '' ? 'SELECT 1' : body})`, undefined, options)
+          .catch(async () => {
+            const reader = await connection.read(body, undefined, options);
+            const names = reader.columnNames();
+            await connection.run(
+              `CREATE TEMP TABLE ${ident(table)} AS SELECT ${names.length ? reader.rowsChanged : 0}::BIGINT AS rows_changed`,
+            );
+          });
+      }
+      const columns = await this.columns(connection, table);
+      const count = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${ident(table)}`);
+      const result: QueryResult = { id, connection, table, columns, rowCount: Number(count?.n ?? 0), usedAt: Date.now() };
+      this.results.set(id, result);
+      this.evict();
+      return {
+        queryId: id,
+        columns,
+        rowCount: result.rowCount,
+        elapsedMs: Math.round(performance.now() - started),
+        statement: isSelect ? 'select' : 'statement',
+      };
+    } catch (error) {
+      connection.close();
+      if (error instanceof CancelledError) throw error;
+      throw new UserError(duckdbMessage(error), 'sql-error');
+    }
+  }
+
+  private async columns(connection: Connection, table: string): Promise<ResultColumn[]> {
+    const reader = await connection.read(`SELECT * FROM ${ident(table)} LIMIT 0`);
+    return reader.deduplicatedColumnNames().map((name, i) => {
+      const type = reader.columnType(i);
+      return { name, type: type.toString(), numeric: NUMERIC.has(type.typeId) };
+    });
+  }
+
+  async page(queryId: string, offset: number, limit: number): Promise<{ offset: number; rows: Json[][] }> {
+    const result = this.get(queryId);
+    result.usedAt = Date.now();
+    // rowid follows insertion order in a temporary table: a row range is a zone-map scan, not an OFFSET walk.
+    const reader = await result.connection.read(
+      `SELECT * FROM ${ident(result.table)} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+    );
+    return { offset, rows: reader.convertRows(displayConverter(this.workspace.settings.timezone)) as Json[][] };
+  }
+
+  /** The SQL that reads a result back whole (for export). */
+  table(queryId: string): { connection: Connection; sql: string } {
+    const result = this.get(queryId);
+    return { connection: result.connection, sql: `SELECT * FROM ${ident(result.table)} ORDER BY rowid` };
+  }
+
+  close(queryId: string): void {
+    const result = this.results.get(queryId);
+    if (!result) return;
+    this.results.delete(queryId);
+    result.connection.close();
+  }
+
+  closeAll(): void {
+    for (const id of [...this.results.keys()]) this.close(id);
+  }
+
+  private get(queryId: string): QueryResult {
+    const result = this.results.get(queryId);
+    if (!result) throw new UserError('This result is no longer held; run the cell again', 'result-gone');
+    return result;
+  }
+
+  private evict(): void {
+    const byAge = [...this.results.values()].sort((a, b) => a.usedAt - b.usedAt);
+    while (byAge.length > QueryResults.LIMIT) this.close((byAge.shift() as QueryResult).id);
+  }
+}

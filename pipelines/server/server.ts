@@ -1,0 +1,183 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { WebSocketServer } from 'ws';
+import { CancelMessageSchema } from '../api/contract.js';
+import type { Engine } from '../engine/engine.js';
+import { REQUEST_HEADER, TOKEN_COOKIE, newToken, refuse, sameToken, securityHeaders } from './security.js';
+
+export interface BrowserServerOptions {
+  engine: Engine;
+  /** The built renderer (index.html and its assets). */
+  staticDir: string;
+  port?: number;
+  token?: string;
+  /** Where uploads (files dropped on the page) are written before they are imported. */
+  uploadDir: string;
+}
+
+export interface BrowserServer {
+  url: string;
+  /** The launch URL: opening it sets the token cookie. */
+  launchUrl: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw Object.assign(new Error('request too large'), { status: 413 });
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * Browser mode: the app's renderer and the engine's contract over HTTP (requests) and a WebSocket
+ * (events), bound to 127.0.0.1 only. The API is exactly the contract the Electron IPC carries; uploads
+ * and downloads stand in for the native file dialogs a browser page cannot open.
+ */
+export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  const token = options.token ?? newToken();
+  const staticRoot = resolve(options.staticDir);
+  let port = options.port ?? 0;
+  const headers = () => securityHeaders(port);
+
+  const send = (response: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
+    response.writeHead(status, { ...headers(), 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra });
+    response.end(JSON.stringify(body));
+  };
+
+  const serveStatic = async (request: IncomingMessage, response: ServerResponse, path: string) => {
+    const relative = normalize(path === '/' ? '/index.html' : decodeURIComponent(path)).replace(/^([/\\])+/, '');
+    const file = resolve(staticRoot, relative);
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return send(response, 404, { error: 'not found' });
+    const info = await stat(file).catch(() => undefined);
+    const target = info?.isFile() ? file : join(staticRoot, 'index.html');
+    response.writeHead(200, {
+      ...headers(),
+      'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+    });
+    await pipeline(createReadStream(target), response);
+    void request;
+  };
+
+  const server: Server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const post = request.method === 'POST';
+      // The launch URL: a valid token in the query sets the cookie once and is dropped from the address bar.
+      if (!post && url.searchParams.has('token')) {
+        const refusal = refuse(request, token, port, { stateChanging: false });
+        if (refusal && refusal.status === 400) return send(response, 400, { error: refusal.reason });
+        if (!sameToken(url.searchParams.get('token') ?? undefined, token)) return send(response, 401, { error: 'wrong token' });
+        response.writeHead(302, {
+          ...headers(),
+          Location: '/',
+          'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        });
+        return response.end();
+      }
+      const refusal = refuse(request, token, port, { stateChanging: post });
+      if (refusal) return send(response, refusal.status, { error: refusal.reason });
+      if (
+        post &&
+        (request.headers[REQUEST_HEADER] !== '1' ||
+          (url.pathname !== '/api/upload' && !request.headers['content-type']?.startsWith('application/json')))
+      ) {
+        return send(response, 415, { error: `API requests are JSON and carry ${REQUEST_HEADER}: 1` });
+      }
+      if (post && url.pathname === '/api/call') return send(response, 200, await options.engine.handle(await readJson(request)));
+      if (post && url.pathname === '/api/cancel') {
+        const message = CancelMessageSchema.parse(await readJson(request));
+        options.engine.cancel(message.cancel);
+        return send(response, 200, { ok: true });
+      }
+      if (post && url.pathname === '/api/upload') {
+        const name = (url.searchParams.get('name') ?? 'upload').replace(/[^\w .-]/g, '_').slice(0, 120) || 'upload';
+        await mkdir(options.uploadDir, { recursive: true });
+        const path = join(options.uploadDir, `${randomBytes(4).toString('hex')}-${name}`);
+        await pipeline(request, createWriteStream(path));
+        return send(response, 200, { path });
+      }
+      if (!post && url.pathname.startsWith('/api/download/')) {
+        const download = options.engine.takeDownload(url.pathname.slice('/api/download/'.length));
+        if (!download) return send(response, 404, { error: 'this download has expired; export again' });
+        response.writeHead(200, {
+          ...headers(),
+          'Content-Type': download.filename.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/octet-stream',
+          'Content-Disposition': `attachment; filename="${download.filename.replace(/"/g, '')}"`,
+          'Cache-Control': 'no-store',
+        });
+        return await pipeline(createReadStream(download.path), response);
+      }
+      if (post || url.pathname.startsWith('/api/')) return send(response, 404, { error: 'not found' });
+      return await serveStatic(request, response, url.pathname);
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 400;
+      if (!response.headersSent) send(response, status, { error: (error as Error).message });
+      else response.destroy();
+    }
+  });
+
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const refusal =
+      url.pathname === '/api/events'
+        ? refuse(request, token, port, { stateChanging: true })
+        : { status: 404, reason: 'not found' };
+    if (refusal) {
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${refusal.status === 403 ? 'Forbidden' : refusal.status === 401 ? 'Unauthorized' : 'Bad Request'}\r\nConnection: close\r\n\r\n`,
+      );
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  });
+  const unsubscribe = options.engine.onEvent((event) => {
+    const text = JSON.stringify(event);
+    for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(text);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveListen());
+  });
+  port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url,
+    launchUrl: `${url}?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      unsubscribe();
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
