@@ -8,6 +8,7 @@ import { registerStatus } from './commands/status.js';
 import { registerRuns } from './commands/runs.js';
 import { registerExport } from './commands/export.js';
 import { registerLive } from './commands/live.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExport(program);
   registerLive(program);
+  registerServe(program);
   registerGenerate(program);
   return program;
 }

@@ -28,6 +28,7 @@ import { initWorkspace } from './init.js';
 import { QueryResults } from './queries.js';
 import { Notebooks } from './notebooks.js';
 import { LiveService } from './live.js';
+import { workspaceLog } from '../app/paths.js';
 
 export interface EngineOptions {
   dir: string;
@@ -172,8 +173,7 @@ export class Engine {
       await this.live.stop();
       this.queries.closeAll();
       await this.workspace.close();
-      const log = join(target, 'logs', 'events.log');
-      await this.openWorkspace(target, log);
+      await this.openWorkspace(target, workspaceLog(target));
       this.changed('workspace');
       return { dir: this.workspace.dir };
     },

@@ -1,0 +1,17 @@
+import { BRIDGE_GLOBAL, type RecountBridge } from '../../../pipelines/api/bridge';
+import { Client } from './client';
+import { HttpTransport } from './http-transport';
+import { IpcTransport } from './ipc-transport';
+
+export { Client, EngineError, type CallOptions } from './client';
+export type { ExportSource } from './transport';
+export type { Method, Params, Result, EngineEvent, ApiProgress } from '../../../pipelines/api/contract';
+
+/** The client for whichever shell loaded the renderer: Electron's preload bridge if present, else HTTP. */
+export function connect(): Client {
+  const bridge = (globalThis as unknown as Record<string, RecountBridge | undefined>)[BRIDGE_GLOBAL];
+  let client: Client | undefined = undefined;
+  const self = () => client as Client;
+  client = new Client(bridge ? new IpcTransport(bridge, self) : new HttpTransport(self));
+  return client;
+}

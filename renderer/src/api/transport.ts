@@ -1,0 +1,33 @@
+import type { EngineEvent, Params, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
+
+export type ExportSource = Params<'export.file'>['source'];
+
+/** What a shell offers for files, where browsers and Electron differ. */
+export interface FileAccess {
+  /** Ask the user for event files to import; resolves to paths the engine can read (or none when dismissed). */
+  chooseImportFiles(): Promise<string[]>;
+  /** Files dropped on the window (or picked with an input) as paths the engine can read. */
+  dropped(files: File[], onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string[]>;
+  /** Export a result or table to a place the user chooses; resolves to what was written, or undefined when dismissed. */
+  exportTo(
+    source: ExportSource,
+    suggestedName: string,
+    signal?: AbortSignal,
+  ): Promise<{ rows: number; where: string } | undefined>;
+  /** Ask for a folder (opening or creating a workspace); undefined when dismissed or when the shell cannot (browsers). */
+  chooseFolder?(): Promise<string | undefined>;
+}
+
+/**
+ * How requests reach the engine: Electron IPC through the preload bridge, or HTTP and a WebSocket in
+ * browser mode. Everything above this interface is the same in both.
+ */
+export interface Transport {
+  readonly kind: 'electron' | 'browser';
+  send(message: RequestMessage): Promise<ResponseMessage>;
+  cancel(requestId: string): void;
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+  /** Connection state of the event stream, for the status bar. */
+  onConnection?(listener: (connected: boolean) => void): () => void;
+  files: FileAccess;
+}

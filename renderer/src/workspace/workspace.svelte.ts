@@ -1,0 +1,77 @@
+import type { Client, Result } from '../api';
+
+type Info = Result<'app.info'>;
+type Summary = Result<'workspace.summary'>;
+type Status = Result<'pipelines.status'>;
+type LiveState = Result<'live.state'>;
+type NotebookInfo = Result<'notebooks.list'>[number];
+type Tables = Result<'schema.tables'>;
+
+/**
+ * What the app knows of the open workspace: its lake, pipelines, notebooks, schema and the live tail.
+ * Refreshed when the engine says something changed, so every panel reads one consistent copy.
+ */
+export class WorkspaceStore {
+  info = $state<Info>();
+  summary = $state<Summary>();
+  status = $state<Status>();
+  live = $state<LiveState>();
+  notebooks = $state<NotebookInfo[]>([]);
+  tables = $state<Tables>([]);
+  error = $state<unknown>();
+  /** Bumped on every change to the lake or pipelines, for cells that show derived numbers. */
+  version = $state(0);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- timers, not state
+  private timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly client: Client) {
+    client.on('live.state', (e) => (this.live = e.state));
+    client.on('workspace.changed', (e) => {
+      this.version++;
+      if (e.what === 'notebooks') this.later('notebooks', () => this.refreshNotebooks());
+      else if (e.what === 'workspace') this.later('all', () => this.load());
+      else this.later('data', () => this.refreshData());
+    });
+  }
+
+  /** Coalesces bursts of change events into one refresh. */
+  private later(key: string, work: () => Promise<void>): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => void work().catch((e) => (this.error = e)), 150),
+    );
+  }
+
+  async load(): Promise<void> {
+    this.info = await this.client.call('app.info', {});
+    await Promise.all([
+      this.refreshData(),
+      this.refreshNotebooks(),
+      this.client.call('live.state', {}).then((s) => (this.live = s)),
+    ]);
+  }
+
+  async refreshData(): Promise<void> {
+    const [summary, status, tables] = await Promise.all([
+      this.client.call('workspace.summary', {}),
+      this.client.call('pipelines.status', {}),
+      this.client.call('schema.tables', {}),
+    ]);
+    this.summary = summary;
+    this.status = status;
+    this.tables = tables;
+  }
+
+  async refreshNotebooks(): Promise<void> {
+    this.notebooks = await this.client.call('notebooks.list', {});
+  }
+
+  pipeline(name: string) {
+    return this.status?.pipelines.find((p) => p.name === name);
+  }
+
+  get realtimePipelines(): string[] {
+    return this.status?.pipelines.filter((p) => p.realtime).map((p) => p.name) ?? [];
+  }
+}
