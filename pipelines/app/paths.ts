@@ -2,8 +2,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built renderer, beside the built engine (`dist/renderer`, made by `vite build`). */
-export const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
+/**
+ * The built renderer, beside the built engine (`dist/renderer`, made by `vite build`). RECOUNT_RENDERER_DIR
+ * points elsewhere, for serving a renderer built to another folder while developing.
+ */
+export const RENDERER_DIR = process.env.RECOUNT_RENDERER_DIR ?? fileURLToPath(new URL('../../renderer/', import.meta.url));
 
 /** Per-user settings of the app (not of a workspace): the recent workspaces list. */
 export function userConfigDir(): string {
