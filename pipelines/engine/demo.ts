@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeEvents } from '../../sample-data/generator/generate.js';
+import { writeEvents, type GenerateOptions } from '../../sample-data/generator/generate.js';
 import { toNdjson } from '../../sample-data/generator/formats.js';
 import { Random } from '../../sample-data/generator/random.js';
-import { SessionModel } from '../../sample-data/generator/model.js';
+import { SessionModel, type GeneratedEvent } from '../../sample-data/generator/model.js';
 import { Workspace, SETTINGS_FILE } from '../workspace/workspace.js';
 import { exists } from '../util/fsx.js';
 import { importFile } from '../lake/import.js';
@@ -13,6 +13,7 @@ import { initWorkspace } from './init.js';
 
 export const DEMO_LOG = join('logs', 'events.log');
 export const DEMO_NOTEBOOK = 'Shop overview';
+const BUILDING_MARKER = '.demo-building';
 const DAY_MS = 86_400_000;
 
 export function demoNotebook(): Notebook {
@@ -78,6 +79,44 @@ export function demoNotebook(): Notebook {
   };
 }
 
+/** The demo's history: four weeks of generated shop traffic ending yesterday (UTC). */
+export function demoHistory(now: number): GenerateOptions {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const start = new Date(today - 28 * DAY_MS).toISOString().slice(0, 10);
+  return { days: 28, eventsPerDay: 1500, seed: 2026, duplicates: 0.02, late: 0.01, malformed: 0.002, start };
+}
+
+const startOfDay = (now: number) => Math.floor(now / DAY_MS) * DAY_MS;
+
+/**
+ * Sessions of the last generated day run past midnight; the demo's lake ends with yesterday, so the
+ * live view alone holds today. Lines that are not JSON (the generator's broken ones) are kept.
+ */
+async function keepBefore(path: string, endMs: number): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const end = new Date(endMs).toISOString();
+  const kept = text.split('\n').filter((line) => {
+    try {
+      const at = (JSON.parse(line) as { occurred_at?: unknown }).occurred_at;
+      return typeof at !== 'string' || at < end;
+    } catch {
+      return true;
+    }
+  });
+  await writeFile(path, kept.join('\n'));
+}
+
+/** Today so far: what the demo log holds before the app starts (a retried line and a late event included). */
+export function demoLogLines(now: number): string[] {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const model = new SessionModel(new Random(7), { users: 400 });
+  const lines: string[] = [];
+  for (let t = today + 3_600_000; lines.length < 300 && t < now; t += 60_000)
+    for (const e of model.session(t)) lines.push(toNdjson(e));
+  if (lines.length > 10) lines.push(lines[5] as string, toNdjson(model.session(today - DAY_MS - 3_600_000)[0] as GeneratedEvent));
+  return lines;
+}
+
 /**
  * The embedded default: a workspace made from the sample-data generator, four weeks of history up to
  * yesterday (imported and recounted), a log holding some of today's events (with a retry and a late
@@ -88,32 +127,30 @@ export async function ensureDemoWorkspace(
   now = Date.now(),
 ): Promise<{ dir: string; log: string; created: boolean }> {
   const log = join(dir, DEMO_LOG);
-  if (await exists(join(dir, SETTINGS_FILE))) return { dir, log, created: false };
+  // A build that was cut off (killed, crashed) left its marker: that folder is ours to start again.
+  const building = join(dir, BUILDING_MARKER);
+  if (await exists(building)) await rm(dir, { recursive: true, force: true });
+  else if (await exists(join(dir, SETTINGS_FILE))) return { dir, log, created: false };
+  await mkdir(dir, { recursive: true });
+  await writeFile(building, 'the demo workspace is being built; if this file stays, the next start builds it again\n');
   await initWorkspace(dir, { timezone: 'UTC' });
-  const today = Math.floor(now / DAY_MS) * DAY_MS;
-  const start = new Date(today - 28 * DAY_MS).toISOString().slice(0, 10);
-  const history = join(dir, '.tmp', 'demo-history.ndjson');
-  await writeEvents(
-    history,
-    { days: 28, eventsPerDay: 1500, seed: 2026, duplicates: 0.02, late: 0.01, malformed: 0.002, start },
-    'ndjson',
-    { truth: false },
-  );
   const workspace = await Workspace.open(dir);
   try {
-    await importFile(workspace, history);
+    // Written after opening: opening a workspace clears its scratch folder.
+    const history = join(workspace.paths.tmp, 'demo-history.ndjson');
+    await writeEvents(history, demoHistory(now), 'ndjson', { truth: false });
+    await keepBefore(history, startOfDay(now));
+    const imported = await importFile(workspace, history);
+    if (imported.status !== 'imported') throw new Error(`the demo history did not import: ${imported.error ?? imported.status}`);
+    await rm(history, { force: true });
     await runPipelines(workspace, { command: 'demo setup' });
   } finally {
     await workspace.close();
   }
-  // Today so far: what the log held before the app started (a retried line and a late event included).
-  const model = new SessionModel(new Random(7), { users: 400 });
-  const lines: string[] = [];
-  for (let t = today + 3_600_000; lines.length < 300 && t < now; t += 60_000)
-    for (const e of model.session(t)) lines.push(toNdjson(e));
-  if (lines.length > 10) lines.push(lines[5] as string, toNdjson(model.session(today - DAY_MS - 3_600_000)[0]!));
+  const lines = demoLogLines(now);
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeFile(log, lines.length ? `${lines.join('\n')}\n` : '');
   await writeFile(join(dir, 'notebooks', `${DEMO_NOTEBOOK}.md`), serializeNotebook(demoNotebook()));
+  await rm(building);
   return { dir, log, created: true };
 }
