@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
@@ -252,9 +253,12 @@ class CopySink implements LineSink {
  * need one (gzipped, grown, or with blank, oversized or non-UTF-8 lines).
  */
 export async function frameNdjson(request: FrameRequest): Promise<FrameResult> {
-  const mustCopy = request.gzip || request.fromOffset > 0 || Boolean(request.crNewlines);
+  // A log still being written (holdIncompleteTail) may grow between this pass and DuckDB's read: only a
+  // copy pins exactly the lines that were framed.
+  const mustCopy = request.gzip || request.fromOffset > 0 || Boolean(request.crNewlines) || request.holdIncompleteTail;
   let result = await framePass(request, mustCopy);
-  if (!mustCopy && result.sanitizedNeeded) result = await framePass(request, true);
+  const grewMeanwhile = !mustCopy && (await stat(request.path)).size !== result.frame.fileBytes;
+  if (!mustCopy && (result.sanitizedNeeded || grewMeanwhile)) result = await framePass(request, true);
   return result.frame;
 }
 

@@ -1,0 +1,62 @@
+import { appendFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
+import { frameNdjson } from './frame-ndjson.js';
+import { importFile } from './import.js';
+
+const line = (i: number) =>
+  JSON.stringify({
+    event_id: `e${i}`,
+    event_type: 'UserVisitedWebsite',
+    occurred_at: `2026-11-20T10:00:${String(i % 60).padStart(2, '0')}Z`,
+  });
+
+describe('importing a log while it is being written', () => {
+  let t: TestWorkspace;
+  beforeEach(async () => {
+    t = await testWorkspace();
+  });
+  afterEach(() => t.cleanup());
+
+  it('pins exactly the framed lines in a copy, so lines appended before DuckDB reads are left for the next import', async () => {
+    const log = join(t.root, 'events.log');
+    const first = `${Array.from({ length: 500 }, (_, i) => line(i)).join('\n')}\n`;
+    await writeFile(log, `${first}${line(500).slice(0, 20)}`);
+    const frame = await frameNdjson({
+      path: log,
+      gzip: false,
+      fromOffset: 0,
+      fromLine: 0,
+      maxLineBytes: 1 << 20,
+      holdIncompleteTail: true,
+      copyPath: join(t.root, 'copy.ndjson'),
+    });
+    // The writer goes on between framing and reading.
+    appendFileSync(log, `${line(500).slice(20)}\n${line(501)}\n`);
+    expect(frame.sanitized).toBe(true);
+    expect(frame.lines).toBe(500);
+    expect(await readFile(frame.source, 'utf8')).toBe(first);
+  });
+
+  it('imports a growing log in pieces with every line once and its own line number', async () => {
+    const log = join(t.root, 'events.log');
+    await writeFile(log, `${Array.from({ length: 500 }, (_, i) => line(i)).join('\n')}\n${line(500).slice(0, 20)}`);
+    const first = await importFile(t.workspace, log, { holdIncompleteTail: true });
+    expect(first).toMatchObject({ status: 'imported', rows: 500 });
+    appendFileSync(log, `${line(500).slice(20)}\n${line(501)}\n`);
+    const second = await importFile(t.workspace, log, { holdIncompleteTail: true });
+    expect(second).toMatchObject({ status: 'imported', rows: 2 });
+    const rows = await t.workspace.catalog.all<{ event_id: string; line: number }>(
+      `SELECT event_id, _source_line::DOUBLE AS line FROM events WHERE event_id IN ('e0', 'e499', 'e500', 'e501') ORDER BY line`,
+    );
+    expect(rows.map((r) => [r.event_id, Number(r.line)])).toEqual([
+      ['e0', 1],
+      ['e499', 500],
+      ['e500', 501],
+      ['e501', 502],
+    ]);
+    expect(Number((await t.workspace.catalog.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM events'))?.n)).toBe(502);
+  });
+});
