@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { benchImport } from './import.js';
 import { benchBatch } from './batch.js';
 import { benchLive } from './live.js';
+import { benchUi } from './ui.js';
 import { BENCH_DIR } from './data.js';
 import { Report } from './report.js';
 
@@ -12,6 +13,7 @@ const sections: Record<string, (report: Report) => Promise<void>> = {
   lake: benchImport,
   batch: benchBatch,
   live: benchLive,
+  app: benchUi,
 };
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);

@@ -6,6 +6,10 @@ import type { EngineEvent, Method, Params, ResponseMessage } from './contract.js
  * §4.1), the event stream, and the native dialogs a page cannot open itself. Types only: the preload
  * implements it, the renderer's IPC transport consumes it.
  */
+/** What the desktop app's menu asks the renderer to do. */
+export const MENU_ACTIONS = ['import', 'open-workspace', 'export', 'shortcuts'] as const;
+export type MenuAction = (typeof MENU_ACTIONS)[number];
+
 export type BridgeMethods = { [M in Method]: (requestId: string, params: Params<M>) => Promise<ResponseMessage> };
 
 export interface RecountBridge {
@@ -20,6 +24,8 @@ export interface RecountBridge {
   chooseFolder(): Promise<string | undefined>;
   /** The paths of files dropped on the window (Electron's webUtils.getPathForFile). */
   pathsForFiles(files: File[]): string[];
+  /** Application menu items chosen (File ▸ Import…, Open Workspace…, Export…, Help ▸ Keyboard Shortcuts). */
+  onMenu(listener: (action: MenuAction) => void): () => void;
 }
 
 export const BRIDGE_GLOBAL = 'recount';

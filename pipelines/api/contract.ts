@@ -272,12 +272,17 @@ export const METHODS = {
       partitions: z.array(z.object({ partition: z.string(), source: z.enum(['batch', 'live', 'merged']), rows: z.array(Row) })),
     }),
   },
-  'reconcile.compare': { params: z.object({ pipeline: z.string(), ids: z.boolean().optional() }), result: ReconciliationSchema },
+  'reconcile.compare': {
+    // throughLine: compare as of a recount (the log as far as that recount imported it), while a writer goes on.
+    params: z.object({ pipeline: z.string(), ids: z.boolean().optional(), throughLine: z.number().int().min(0).optional() }),
+    result: ReconciliationSchema,
+  },
   'reconcile.recount': {
     params: z.object({}),
     result: z.object({
       import: ImportFileSchema,
       run: RunResultSchema,
+      throughLine: z.number(),
       released: z.object({ groups: z.number(), events: z.number() }).optional(),
     }),
   },

@@ -90,9 +90,19 @@ describe('the engine behind the app', () => {
   it('runs statements that are not queries and reports DuckDB errors', async () => {
     const created = await call(engine, 'query.run', { sql: 'CREATE TABLE scratch AS SELECT 1 AS a' });
     expect(created.statement).toBe('statement');
+    // What DuckDB returns for the statement is the result: here the rows created.
+    expect(created.columns.map((c) => c.name)).toEqual(['Count']);
+    expect((await call(engine, 'query.page', { queryId: created.queryId, offset: 0, limit: 10 })).rows).toEqual([[1]]);
+    const inserted = await call(engine, 'query.run', { sql: 'INSERT INTO scratch SELECT range::INTEGER FROM range(2, 5)' });
+    expect((await call(engine, 'query.page', { queryId: inserted.queryId, offset: 0, limit: 10 })).rows).toEqual([[3]]);
+    await call(engine, 'query.run', { sql: 'DELETE FROM scratch WHERE a > 1' });
     const read = await call(engine, 'query.run', { sql: 'SELECT a FROM scratch' });
     expect((await call(engine, 'query.page', { queryId: read.queryId, offset: 0, limit: 10 })).rows).toEqual([[1]]);
     await expect(call(engine, 'query.run', { sql: 'SELEC 1' })).rejects.toMatchObject({ code: 'sql-error' });
+    // The error's excerpt is the analyst's own SQL, with the caret under the wrong name.
+    const error = await call(engine, 'query.run', { sql: 'SELECT nope FROM scratch' }).catch((e: Error) => e);
+    expect((error as Error).message).toContain('LINE 1: SELECT nope FROM scratch\n               ^');
+    expect((error as Error).message).not.toContain('CREATE TEMP TABLE');
   });
 
   it('cancels a running query', async () => {

@@ -322,13 +322,14 @@ export class Engine {
     'live.simulate': async ({ running, rate }) => this.live.simulate(running, rate),
 
     'served.view': async ({ pipeline }) => servedView(this.workspace, this.live.view, pipeline),
-    'reconcile.compare': async ({ pipeline, ids }, ctx) => {
+    'reconcile.compare': async ({ pipeline, ids, throughLine }, ctx) => {
       if (!this.live.log)
         throw new UserError('This workspace follows no event log, so there is nothing to compare with', 'no-log');
       return reconcile(this.workspace, pipeline, this.live.log, {
         ids: Boolean(ids),
         signal: ctx.signal,
         onProgress: ctx.progress,
+        ...(throughLine !== undefined ? { throughLine } : {}),
       });
     },
     'reconcile.recount': async (_params, ctx) => {
@@ -350,6 +351,7 @@ export class Engine {
           ...(i.importId ? { importId: i.importId } : {}),
         },
         run: result.run,
+        throughLine: result.throughLine,
         ...(result.released ? { released: result.released } : {}),
       };
     },

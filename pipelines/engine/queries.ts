@@ -3,11 +3,26 @@ import type { Json } from '@duckdb/node-api';
 import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
 import { CancelledError, UserError, duckdbMessage } from '../util/errors.js';
-import { ident } from '../util/sql.js';
+import { ident, literal } from '../util/sql.js';
 import { displayConverter, type ResultColumn } from '../util/values.js';
 import type { OperationOptions } from '../util/progress.js';
 import { parseStatement } from '../batch/ast.js';
 import { DuckDBTypeId } from '@duckdb/node-api';
+
+/** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
+function statementResult(names: string[], rows: unknown[][]): string {
+  if (names.length === 0 || rows.length === 0) return `SELECT 'done' AS result`;
+  const value = (v: unknown): string =>
+    v === null || v === undefined
+      ? 'NULL'
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? String(v)
+        : typeof v === 'boolean'
+          ? String(v)
+          : literal(typeof v === 'string' ? v : JSON.stringify(v));
+  const body = rows.map((r) => `(${names.map((_, i) => value(r[i])).join(', ')})`).join(', ');
+  return `SELECT * FROM (VALUES ${body}) AS t(${names.map((n) => ident(n)).join(', ')})`;
+}
 
 interface QueryResult {
   id: string;
@@ -62,18 +77,22 @@ export class QueryResults {
       const parsed = await parseStatement(connection, sql);
       const isSelect = parsed.ok && (parsed.statement.type === 'SELECT_NODE' || parsed.statement.type === 'SET_OPERATION_NODE');
       const body = sql.trim().replace(/;\s*$/, '');
-      if (isSelect) await connection.run(`CREATE TEMP TABLE ${ident(table)} AS ${body}`, undefined, options);
-      else {
+      if (isSelect) {
+        // Bound on its own first, so that an error points into the analyst's SQL, not into the wrapper below.
+        await connection.raw.prepare(body);
+        await connection.run(`CREATE TEMP TABLE ${ident(table)} AS ${body}`, undefined, options);
+      } else {
         // A statement that is not a query (CREATE, INSERT, PRAGMA…) runs as written; what it returns is the result.
-        await connection
+        const produced = await connection
           .run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${body === '' ? 'SELECT 1' : body})`, undefined, options)
-          .catch(async () => {
-            const reader = await connection.read(body, undefined, options);
-            const names = reader.columnNames();
-            await connection.run(
-              `CREATE TEMP TABLE ${ident(table)} AS SELECT ${names.length ? reader.rowsChanged : 0}::BIGINT AS rows_changed`,
-            );
-          });
+          .then(() => true)
+          .catch(() => false);
+        if (!produced) {
+          const reader = await connection.read(body, undefined, options);
+          await connection.run(
+            `CREATE TEMP TABLE ${ident(table)} AS ${statementResult(reader.columnNames(), reader.getRowsJS() as unknown[][])}`,
+          );
+        }
       }
       const columns = await this.columns(connection, table);
       const count = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${ident(table)}`);

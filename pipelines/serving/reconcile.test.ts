@@ -139,4 +139,37 @@ describe('reconciliation', () => {
     const again = await recount(t.workspace, log);
     expect([again.import.status, again.run.status]).toEqual(['skipped', 'nothing-to-do']);
   });
+
+  it('compares as of a recount while a writer goes on appending', async () => {
+    const total = logLines.length + overlap.length + 1;
+    const result = await recount(t.workspace, log);
+    expect(result.throughLine).toBe(total);
+    // The writer goes on: events for the newest day and a later one, not in the lake.
+    const more = await writeEvents(
+      join(t.root, 'more.ndjson'),
+      { days: 2, eventsPerDay: 40, seed: 33, duplicates: 0, late: 0, malformed: 0, start: '2026-10-06' },
+      'ndjson',
+    );
+    await appendFile(log, await readFile(join(t.root, 'more.ndjson'), 'utf8'));
+    const now = await reconcile(t.workspace, 'daily_visits', log);
+    const newVisits = visitsBy(more.events);
+    // Not in the lake: late for a partition the batch covers (2026-10-06), not_in_lake after the watermark.
+    for (const [day, n] of newVisits) {
+      const reasons = row(now, day, 'visits')?.reasons;
+      expect(Number(reasons?.not_in_lake) + Number(reasons?.late), day).toBe(n);
+    }
+    const asOfRecount = await reconcile(t.workspace, 'daily_visits', log, { throughLine: result.throughLine });
+    for (const r of asOfRecount.rows.filter((x) => x.metric === 'visits')) {
+      expect([r.reasons.not_in_lake, r.reasons.late, r.reasons.not_yet_in_batch], r.partition).toEqual([0, 0, 0]);
+      expect(r.residual).toBe(0);
+    }
+    // Through a line, realtime counts exactly the visits of the lines up to it.
+    const seen = new Set<string>();
+    const upTo = [...logLines.slice(0, 200), ...overlap, ...logLines.slice(200)]
+      .map((l) => JSON.parse(l) as { event_id: string })
+      .filter((e) => !seen.has(e.event_id) && seen.add(e.event_id));
+    const byId = new Map([...logTruth.events, ...lakeTruth.events].map((e) => [e.event_id, e]));
+    const expected = visitsBy(upTo.map((e) => byId.get(e.event_id) as GeneratedEvent));
+    for (const [day, n] of expected) expect(row(asOfRecount, day, 'visits')?.realtime_exact, day).toBe(n);
+  });
 });

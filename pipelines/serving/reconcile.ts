@@ -47,10 +47,22 @@ export interface Reconciliation {
 
 export interface CompareOptions extends OperationOptions {
   ids?: boolean;
+  /**
+   * Replay the log only through this line: a comparison as of a recount, while a writer goes on
+   * appending (lines after it are neither live nor in the lake yet, and would show as differences).
+   */
+  throughLine?: number;
+}
+
+/** The first `count` lines of a batch's data (each line ends in '\n'). */
+function firstLines(data: Buffer, count: number): Buffer {
+  let end = 0;
+  for (let i = 0; i < count; i++) end = data.indexOf(10, end) + 1;
+  return data.subarray(0, end);
 }
 
 /** Replays a log from its start into a fresh live view, keeping every arrival. */
-async function replay(workspace: Workspace, log: string, pipeline: string, options: OperationOptions) {
+async function replay(workspace: Workspace, log: string, pipeline: string, options: OperationOptions & { throughLine?: number }) {
   const view = await LiveView.create(workspace, { source: log, pipelines: [pipeline], keepArrivals: true });
   const tailer = new Tailer({
     path: log,
@@ -62,10 +74,20 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
   try {
     for (let batches = await tailer.poll(); batches.length > 0; batches = await tailer.poll()) {
       let data = false;
+      const through = options.throughLine ?? Infinity;
+      let done = false;
       for (const batch of batches) {
         if (options.signal?.aborted) break;
-        rejects.push(...batch.rejects.map((r) => ({ line: r.line, reason: r.reason })));
-        const ingest = await view.ingest({ data: batch.data, lineNumbers: batch.lineNumbers, count: batch.count });
+        rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
+        let kept = batch.count;
+        while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+        done ||= kept < batch.count || batch.rejects.some((r) => r.line > through);
+        const lineNumbers = batch.lineNumbers.subarray(0, kept);
+        const ingest = await view.ingest({
+          data: kept === batch.count ? batch.data : firstLines(batch.data, kept),
+          lineNumbers,
+          count: kept,
+        });
         rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
         data ||= batch.count > 0 || batch.rejects.length > 0;
         options.onProgress?.({
@@ -75,7 +97,7 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
           rows: view.counters.lines,
         });
       }
-      if (!data) break;
+      if (!data || done) break;
     }
   } finally {
     await tailer.close();

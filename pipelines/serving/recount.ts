@@ -4,12 +4,15 @@ import { importFile, type ImportFileResult } from '../lake/import.js';
 import { runPipelines, type RunResult } from '../batch/runner.js';
 import { loadPipelines } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
-import { inputRange } from '../batch/partitions.js';
+import { inputRange, partitionOf } from '../batch/partitions.js';
+import type { Grain } from '../batch/definition.js';
 import type { LiveView } from '../stream/live-view.js';
 
 export interface RecountResult {
   import: ImportFileResult;
   run: RunResult;
+  /** The last log line the lake now holds: compare through it to see exactly what this recount explained. */
+  throughLine: number;
   /** What the live view could let go of because the batch layer now covers it. */
   released?: { groups: number; events: number };
 }
@@ -23,23 +26,52 @@ export interface RecountResult {
 export async function recount(
   workspace: Workspace,
   log: string,
-  options: OperationOptions & { view?: LiveView } = {},
+  options: OperationOptions & { view?: LiveView; today?: string } = {},
 ): Promise<RecountResult> {
   const imported = await importFile(workspace, log, { holdIncompleteTail: true, ...options });
   const run = await runPipelines(workspace, { ...options, command: `recount ${log}` });
-  const result: RecountResult = { import: imported, run };
-  if (options.view) result.released = await releaseCovered(workspace, options.view);
+  const last = await workspace.catalog.one<{ lines: number }>(
+    `SELECT lines_to::DOUBLE AS lines FROM imports WHERE source_path = $path ORDER BY import_id DESC LIMIT 1`,
+    { path: imported.path },
+  );
+  const result: RecountResult = { import: imported, run, throughLine: imported.range?.linesTo ?? Number(last?.lines ?? 0) };
+  if (options.view) result.released = await releaseCovered(workspace, options.view, options.today);
   return result;
 }
 
-/** Lets a live view drop state for partitions the batch layer now covers (bounded memory). */
-export async function releaseCovered(workspace: Workspace, view: LiveView): Promise<{ groups: number; events: number }> {
+/** Today's date in a time zone (the partition an event happening now belongs to). */
+export function todayIn(timezone: string, now = Date.now()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+const DAY_MS = 86_400_000;
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+
+/** The newest partition of a grain whose dates are all before `today`: closed, so no event should still arrive for it. */
+export function lastClosedPartition(today: string, grain: Grain): string {
+  let partition = partitionOf(dayBefore(today), grain);
+  while (inputRange(partition, grain).end >= today) partition = partitionOf(dayBefore(partition), grain);
+  return partition;
+}
+
+/**
+ * Lets a live view drop state for partitions the batch layer now covers (bounded memory). Partitions
+ * still open (today's day, week or month) stay live even when the batch has run them: events for them
+ * keep arriving, and the live view's running totals for them are what the analyst watches.
+ */
+export async function releaseCovered(
+  workspace: Workspace,
+  view: LiveView,
+  today = todayIn(workspace.settings.timezone),
+): Promise<{ groups: number; events: number }> {
   const { pipelines } = await loadPipelines(workspace.catalog, workspace.paths.pipelines);
   const versions = await dateVersions(workspace.catalog);
   const watermarks: Record<string, string | null> = {};
   const covered: (string | null)[] = [];
   for (const pipeline of pipelines.filter((p) => view.pipelines.includes(p.name))) {
-    const watermark = (await pipelineStatus(workspace.catalog, pipeline, versions)).watermark;
+    const batch = (await pipelineStatus(workspace.catalog, pipeline, versions)).watermark;
+    const closed = lastClosedPartition(today, pipeline.grain);
+    const watermark = batch === null ? null : batch < closed ? batch : closed;
     watermarks[pipeline.name] = watermark;
     covered.push(watermark ? inputRange(watermark, pipeline.grain).end : null);
   }

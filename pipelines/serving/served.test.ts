@@ -10,17 +10,28 @@ import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
 import { LiveSession } from '../stream/session.js';
 import { servedView } from './served.js';
+import { recount } from './recount.js';
 import { normalizeRows } from '../testing/rows.js';
 
 const CHECKED = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_payments', 'daily_funnel', 'daily_product_sales'];
 
-type Step = { kind: 'append'; size: number } | { kind: 'import-log' } | { kind: 'import-other'; size: number } | { kind: 'run' };
+type Step =
+  | { kind: 'append'; size: number }
+  | { kind: 'import-log' }
+  | { kind: 'import-other'; size: number }
+  | { kind: 'run' }
+  | { kind: 'recount'; today: string };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('append' as const), size: fc.integer({ min: 1, max: 200 }) }),
   fc.constant({ kind: 'import-log' as const }),
   fc.record({ kind: fc.constant('import-other' as const), size: fc.integer({ min: 1, max: 150 }) }),
   fc.constant({ kind: 'run' as const }),
+  // Recount also releases live state of closed partitions the batch covers, as of a "today" inside the data.
+  fc.record({
+    kind: fc.constant('recount' as const),
+    today: fc.constantFrom('2026-10-07', '2026-10-09', '2026-10-12', '2026-10-20'),
+  }),
 );
 
 describe('the served view', () => {
@@ -79,6 +90,8 @@ describe('the served view', () => {
                   await writeFile(file, `${slice.join('\n')}\n`);
                   await importFile(t.workspace, file);
                   for (const line of slice) seen.add((JSON.parse(line) as { event_id: string }).event_id);
+                } else if (s.kind === 'recount') {
+                  await recount(t.workspace, log, { view: session.view, today: s.today });
                 } else {
                   await runPipelines(t.workspace);
                 }
@@ -101,7 +114,7 @@ describe('the served view', () => {
           }
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 10 },
     );
   });
 });

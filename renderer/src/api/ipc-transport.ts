@@ -1,5 +1,5 @@
 import type { EngineEvent, Method, Params, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
-import type { RecountBridge } from '../../../pipelines/api/bridge';
+import type { MenuAction, RecountBridge } from '../../../pipelines/api/bridge';
 import type { Client } from './client';
 import type { ExportSource, FileAccess, Transport } from './transport';
 
@@ -57,5 +57,9 @@ export class IpcTransport implements Transport {
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     return this.bridge.onEvent(listener);
+  }
+
+  onMenu(listener: (action: MenuAction) => void): () => void {
+    return this.bridge.onMenu(listener);
   }
 }

@@ -1,4 +1,5 @@
 import type { EngineEvent, Params, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
+import type { MenuAction } from '../../../pipelines/api/bridge';
 
 export type ExportSource = Params<'export.file'>['source'];
 
@@ -29,5 +30,7 @@ export interface Transport {
   subscribe(listener: (event: EngineEvent) => void): () => void;
   /** Connection state of the event stream, for the status bar. */
   onConnection?(listener: (connected: boolean) => void): () => void;
+  /** The desktop app's menu (Electron only). */
+  onMenu?(listener: (action: MenuAction) => void): () => void;
   files: FileAccess;
 }

@@ -71,10 +71,10 @@ export class Shell {
     if (!this.notebook) await this.openDefaultNotebook();
   }
 
-  async openWorkspace(dir: string, create = false): Promise<void> {
+  async openWorkspace(dir: string, options: { create?: boolean; timezone?: string } = {}): Promise<void> {
     await this.notebook?.close();
     this.notebook = undefined;
-    await this.client.call('workspace.open', { dir, create });
+    await this.client.call('workspace.open', { dir, ...options });
     await this.workspace.load();
     await this.openDefaultNotebook();
   }
