@@ -89,7 +89,7 @@ async function scrollFps(
       return { fps: (frames / ms) * 1000, long };
     };
     const idle = await count(1000);
-    const scroller = document.querySelector('[data-testid="grid-scroll"]') as PageElement;
+    const scroller = document.querySelector('[data-testid="result-grid"]') as PageElement;
     const max = scroller.scrollHeight - scroller.clientHeight;
     const moving = await count(duration * 1000, (f) => {
       scroller.scrollTop = Math.round(f * max);
@@ -171,17 +171,22 @@ export async function benchUi(report: Report): Promise<void> {
       await page.goto(big.launchUrl);
       await page.waitForSelector('[data-testid="notebook"][data-run-state="done"]', { timeout: 180_000 });
       for (let i = 0; i < 3; i++) {
-        const run = page.locator('[data-testid="sql-run"]').first();
+        const before = await page.locator('[data-testid="result-grid"]').first().getAttribute('data-query-id');
         const started = performance.now();
-        await run.click();
+        await page.locator('[data-testid="run-query"]').first().click();
+        // First rows shown: a grid for a new result, with the cells of its first row drawn.
         await page.waitForFunction(
-          (t) => {
+          (old) => {
             const { document } = globalThis as unknown as PageGlobal;
-            const row = document.querySelector('[data-testid="grid-row"][data-row="0"]');
-            const stamp = document.querySelector('[data-testid="sql-elapsed"]')?.getAttribute('data-run');
-            return row !== null && stamp !== null && Number(stamp) > t;
+            const grid = document.querySelector('[data-testid="result-grid"]');
+            if (!grid || grid.getAttribute('data-query-id') === old) return false;
+            return (
+              document.querySelector(
+                '[data-testid="result-grid"] [data-testid="grid-row"][data-row="0"] [data-testid="grid-cell"]',
+              ) !== null
+            );
           },
-          Date.now(),
+          before,
           { timeout: 120_000, polling: 'raf' },
         );
         firstRows.push(performance.now() - started);

@@ -20,6 +20,7 @@ export class LiveService {
   private loop: Promise<void> | undefined;
   private simulator: AbortController | undefined;
   private lastState = 0;
+  private trailing: ReturnType<typeof setTimeout> | undefined;
   private error: string | undefined;
 
   constructor(
@@ -47,9 +48,19 @@ export class LiveService {
     this.publishState(true);
   }
 
+  /** At most four states a second while lines pour in, and always the last one when they stop. */
   private publishState(force = false): void {
     const now = Date.now();
-    if (!force && now - this.lastState < 250) return;
+    const wait = 250 - (now - this.lastState);
+    if (!force && wait > 0) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = undefined;
+        this.publishState(true);
+      }, wait);
+      return;
+    }
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
     this.lastState = now;
     this.emit({ type: 'live.state', state: this.state() });
   }
@@ -115,6 +126,8 @@ export class LiveService {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
     this.simulator?.abort();
     this.following?.abort();
     await this.loop;
