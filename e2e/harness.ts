@@ -5,22 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../pipelines/testing/chromium.js';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const SCREENSHOTS = join(REPO, 'e2e', 'screenshots');
-
-/** Debian's Chromium, never a downloaded one; CHROMIUM_PATH may point elsewhere. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export interface RunningApp {
   dir: string;
@@ -87,9 +76,7 @@ export async function openApp(
   app: RunningApp,
   options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
 ): Promise<Session> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); browser tests cannot run`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? 'light',

@@ -1,4 +1,5 @@
 import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { contentSecurityPolicy } from '../pipelines/app/csp.js';
 import {
   METHODS,
   RequestMessageSchema,
@@ -18,23 +19,8 @@ export const APP_HOST = 'recount';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
-/**
- * The policy on every app:// response. Browser mode sends the same (pipelines/server/security.ts), minus
- * the WebSocket sources: here nothing leaves the app origin. Inline styles stay allowed because
- * CodeMirror and Chart.js set element styles at run time.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The policy on every app:// response: nothing leaves the app origin (pipelines/app/csp.ts). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /**
  * The origin of a URL as Chromium sees it. Node's URL (the one main runs) gives every non-special scheme

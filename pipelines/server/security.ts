@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { contentSecurityPolicy } from '../app/csp.js';
 
 /**
  * Browser mode's defences (field notes §4.3): any web page the user visits can reach 127.0.0.1, so every
@@ -66,21 +67,8 @@ export function refuse(
 }
 
 export function securityHeaders(port: number): Record<string, string> {
-  const ws = [...allowedHosts(port)].map((h) => `ws://${h}`).join(' ');
   return {
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      // CodeMirror and Chart.js set element styles at run time.
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob:",
-      "font-src 'self' data:",
-      `connect-src 'self' ${ws}`,
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "object-src 'none'",
-    ].join('; '),
+    'Content-Security-Policy': contentSecurityPolicy([...allowedHosts(port)].map((h) => `ws://${h}`)),
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
