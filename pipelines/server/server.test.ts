@@ -272,6 +272,18 @@ describe('the contract over HTTP', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('never writes an export to a path the request names (the desktop app only writes where its save dialog said)', async () => {
+    const target = join(root.dir, 'written-by-a-page.csv');
+    const reply = JSON.parse(
+      (await call(good(), { id: 'w', method: 'export.file', params: { source: { sql: 'SELECT 1' }, path: target } })).body,
+    ) as {
+      ok: boolean;
+      error: { code: string };
+    };
+    expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await readdir(root.dir)).not.toContain('written-by-a-page.csv');
+  });
+
   it('prepares an export as a one-time download', async () => {
     const prepared = JSON.parse(
       (

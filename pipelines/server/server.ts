@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { CancelMessageSchema } from '../api/contract.js';
+import { CancelMessageSchema, type ResponseMessage } from '../api/contract.js';
 import type { Engine } from '../engine/engine.js';
 import { REQUEST_HEADER, TOKEN_COOKIE, newToken, refuse, sameToken, securityHeaders } from './security.js';
 
@@ -41,6 +41,24 @@ const TYPES: Record<string, string> = {
 };
 
 const MAX_BODY = 32 * 1024 * 1024;
+
+/**
+ * The HTTP API is never more powerful than IPC: the desktop app writes exports only to paths its save
+ * dialog returned, and a page has no such dialog, so over HTTP an export is a download (export.prepare)
+ * and never a write to a path the request names.
+ */
+function refusedOverHttp(message: unknown): ResponseMessage | undefined {
+  const { id, method } = (message ?? {}) as { id?: unknown; method?: unknown };
+  if (method !== 'export.file') return undefined;
+  return {
+    id: String(id ?? ''),
+    ok: false,
+    error: {
+      code: 'forbidden',
+      message: 'In browser mode an export is a download (export.prepare), not a write to a path on this machine',
+    },
+  };
+}
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -109,7 +127,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       ) {
         return send(response, 415, { error: `API requests are JSON and carry ${REQUEST_HEADER}: 1` });
       }
-      if (post && url.pathname === '/api/call') return send(response, 200, await options.engine.handle(await readJson(request)));
+      if (post && url.pathname === '/api/call') {
+        const message = await readJson(request);
+        const refused = refusedOverHttp(message);
+        return send(response, 200, refused ?? (await options.engine.handle(message)));
+      }
       if (post && url.pathname === '/api/cancel') {
         const message = CancelMessageSchema.parse(await readJson(request));
         options.engine.cancel(message.cancel);
