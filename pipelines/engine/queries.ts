@@ -4,10 +4,9 @@ import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
 import { CancelledError, UserError, duckdbMessage } from '../util/errors.js';
 import { ident, literal } from '../util/sql.js';
-import { displayConverter, type ResultColumn } from '../util/values.js';
+import { displayConverter, resultColumn, type ResultColumn } from '../util/values.js';
 import type { OperationOptions } from '../util/progress.js';
 import { parseStatement } from '../batch/ast.js';
-import { DuckDBTypeId } from '@duckdb/node-api';
 
 /** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
 function statementResult(names: string[], rows: unknown[][]): string {
@@ -32,22 +31,6 @@ interface QueryResult {
   rowCount: number;
   usedAt: number;
 }
-
-const NUMERIC = new Set([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-]);
 
 /**
  * Results of SQL cells. A SELECT is materialized once into a temporary table on its own connection
@@ -117,7 +100,7 @@ export class QueryResults {
     const reader = await connection.read(`SELECT * FROM ${ident(table)} LIMIT 0`);
     return reader.deduplicatedColumnNames().map((name, i) => {
       const type = reader.columnType(i);
-      return { name, type: type.toString(), numeric: NUMERIC.has(type.typeId) };
+      return resultColumn(name, type);
     });
   }
 

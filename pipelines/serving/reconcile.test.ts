@@ -138,6 +138,8 @@ describe('reconciliation', () => {
     await appendFile(log, '');
     const again = await recount(t.workspace, log);
     expect([again.import.status, again.run.status]).toEqual(['skipped', 'nothing-to-do']);
+    // It still says how far the lake holds the log: every line of it.
+    expect(again.throughLine).toBe(logLines.length + overlap.length + 1);
   });
 
   it('compares as of a recount while a writer goes on appending', async () => {

@@ -30,13 +30,22 @@ export async function recount(
 ): Promise<RecountResult> {
   const imported = await importFile(workspace, log, { holdIncompleteTail: true, ...options });
   const run = await runPipelines(workspace, { ...options, command: `recount ${log}` });
-  const last = await workspace.catalog.one<{ lines: number }>(
-    `SELECT lines_to::DOUBLE AS lines FROM imports WHERE source_path = $path ORDER BY import_id DESC LIMIT 1`,
-    { path: imported.path },
-  );
-  const result: RecountResult = { import: imported, run, throughLine: imported.range?.linesTo ?? Number(last?.lines ?? 0) };
+  const result: RecountResult = {
+    import: imported,
+    run,
+    throughLine: imported.range?.linesTo ?? (await lastImportedLine(workspace, imported.path)),
+  };
   if (options.view) result.released = await releaseCovered(workspace, options.view, options.today);
   return result;
+}
+
+/** Where the last import of a file ended (a recount that found nothing new imports nothing). */
+async function lastImportedLine(workspace: Workspace, path: string): Promise<number> {
+  const last = await workspace.catalog.one<{ lines: number }>(
+    `SELECT lines_to::DOUBLE AS lines FROM imports WHERE source_path = $path ORDER BY import_id DESC LIMIT 1`,
+    { path },
+  );
+  return Number(last?.lines ?? 0);
 }
 
 /** Today's date in a time zone (the partition an event happening now belongs to). */

@@ -3,6 +3,7 @@ import {
   DuckDBTypeId,
   JsonDuckDBValueConverter,
   type DuckDBResultReader,
+  type DuckDBType,
   type DuckDBValueConverter,
   type Json,
 } from '@duckdb/node-api';
@@ -86,27 +87,25 @@ export interface ResultTable {
   rows: Json[][];
 }
 
+const NUMERIC = new Set([
+  ...EXACT_NUMBERS,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+]);
+
+/** A result column: its name, DuckDB's type, and whether its values are numbers. */
+export function resultColumn(name: string, type: DuckDBType | undefined): ResultColumn {
+  return { name, type: type ? type.toString() : 'NULL', numeric: type ? NUMERIC.has(type.typeId) : false };
+}
+
 export function resultTable(reader: DuckDBResultReader, timezone: string): ResultTable {
-  const names = reader.deduplicatedColumnNames();
-  const columns = names.map((name, i) => {
-    const type = reader.columnType(i);
-    return {
-      name,
-      type: type.toString(),
-      numeric:
-        EXACT_NUMBERS.has(type.typeId) ||
-        [
-          DuckDBTypeId.TINYINT,
-          DuckDBTypeId.SMALLINT,
-          DuckDBTypeId.INTEGER,
-          DuckDBTypeId.UTINYINT,
-          DuckDBTypeId.USMALLINT,
-          DuckDBTypeId.UINTEGER,
-          DuckDBTypeId.FLOAT,
-          DuckDBTypeId.DOUBLE,
-        ].includes(type.typeId),
-    };
-  });
+  const columns = reader.deduplicatedColumnNames().map((name, i) => resultColumn(name, reader.columnType(i)));
   return { columns, rows: reader.convertRows(displayConverter(timezone)) as Json[][] };
 }
 

@@ -1,29 +1,13 @@
-import { DuckDBTypeId, type Json } from '@duckdb/node-api';
+import type { Json } from '@duckdb/node-api';
 import type { Connection } from './db.js';
 import { CancelledError } from '../util/errors.js';
-import { displayConverter, type ResultColumn } from '../util/values.js';
+import { displayConverter, resultColumn, type ResultColumn } from '../util/values.js';
 
 export interface QueryStream {
   columns: ResultColumn[];
   /** Rows in DuckDB's chunks (2048 rows each): results of any size stream through bounded memory. */
   batches: AsyncIterable<Json[][]>;
 }
-
-const NUMERIC = new Set([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-]);
 
 /** Runs SQL and streams its result; the AbortSignal interrupts DuckDB mid-query. */
 export async function openQueryStream(
@@ -46,7 +30,7 @@ export async function openQueryStream(
   const types = result.columnTypes();
   const columns: ResultColumn[] = names.map((name, i) => {
     const type = types[i];
-    return { name, type: type ? type.toString() : 'NULL', numeric: type ? NUMERIC.has(type.typeId) : false };
+    return resultColumn(name, type);
   });
   const converter = displayConverter(timezone);
   const stream = result;
