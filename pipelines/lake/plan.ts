@@ -99,6 +99,16 @@ function castText(text: string, type: string, timezone: string): { sql: string; 
 }
 
 /**
+ * nullif(trim(text), ''), calling trim only where it can change something. trim copies every string it
+ * is given, and ids and types rarely need it (it was half the cost of typing a batch). trim removes
+ * Unicode spaces too, so any text that is not all ASCII (more bytes than characters) goes through it.
+ */
+export function trimmedOrNull(text: string): string {
+  return `(CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') OR strlen(${text}) <> length(${text})
+    THEN nullif(trim(${text}), '') ELSE nullif(${text}, '') END)`;
+}
+
+/**
  * Builds the SQL that turns staged rows into lake rows: picks the source of each canonical field (the
  * first alias the file has, so that a product "name" never stands in for a missing event type), derives
  * an identity from the whole record where there is no id, parses event time, and keeps every other
@@ -132,9 +142,9 @@ export function buildPlan(input: PlanInput): ImportPlan {
 
   const idSource = sources.event_id;
   const content = input.kind === 'map' ? 'md5(CAST(_record AS VARCHAR))' : 'md5(CAST(to_json(_record) AS VARCHAR))';
-  const eventId = idSource ? `coalesce(nullif(trim(${textOf(idSource)}), ''), ${content})` : content;
+  const eventId = idSource ? `coalesce(${trimmedOrNull(textOf(idSource))}, ${content})` : content;
   const typeSource = sources.event_type;
-  const eventType = typeSource ? `nullif(trim(${textOf(typeSource)}), '')` : 'NULL::VARCHAR';
+  const eventType = typeSource ? trimmedOrNull(textOf(typeSource)) : 'NULL::VARCHAR';
   const timeSource = sources.occurred_at;
   let occurredAt = 'NULL::TIMESTAMPTZ';
   if (timeSource) {
