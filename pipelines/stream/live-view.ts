@@ -14,6 +14,7 @@ import { normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import { aggregateFunctionNames, compileIncremental, NotIncrementalError, type IncrementalPipeline } from './incremental.js';
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
+import { IdentitySet, identityKeysSql } from './identity-set.js';
 
 export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
@@ -87,8 +88,8 @@ const RAW_LIMIT = 4096;
  * pipelines use, and typed by the same plan imports use (fields, identities, event times); each
  * pipeline's delta query then runs over just the batch and merges into state. Exact mode keeps the
  * events it has seen in an in-memory database attached to the workspace's DuckDB, where the served view
- * can merge them with the lake; identities are checked against a 128-bit key index, so a batch costs
- * the same however many events came before it.
+ * can merge them with the lake; identities are checked against an index of 104-bit keys (IdentitySet),
+ * so a batch costs the same however many events came before it.
  */
 export class LiveView {
   private fields: SourceField[] | undefined;
@@ -96,6 +97,8 @@ export class LiveView {
   readonly problems: LiveProblem[] = [];
   private arrivals = 0;
   readonly counters: LiveCounters = { lines: 0, events: 0, newEvents: 0, rejects: 0 };
+  /** Identities of the exact events held (first arrival wins). */
+  private readonly seen = new IdentitySet();
   private readonly batchFile: string;
   /** Milliseconds per ingest step, summed over batches (for `npm run bench`). */
   readonly timings: Record<string, number> = {};
@@ -175,10 +178,6 @@ export class LiveView {
     return `${ident(this.database)}.main.exact_events`;
   }
 
-  private get seenTable(): string {
-    return `${ident(this.database)}.main.seen`;
-  }
-
   /** Every arrival, when the view keeps them. */
   get arrivalsTable(): string {
     return `${ident(this.database)}.main.arrivals`;
@@ -230,7 +229,7 @@ export class LiveView {
       .map((c) => `${ident(c.column_name)} ${c.column_type}`)
       .join(', ');
     await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${columns})`);
-    await this.connection.run(`CREATE TABLE ${this.seenTable} (k UHUGEINT PRIMARY KEY, arrival BIGINT, event_date DATE)`);
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE live_repeats (_arrival DOUBLE)`);
     if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${columns})`);
     // A typed, empty events view lets each pipeline bind and compile before any event arrives.
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_all`);
@@ -334,21 +333,32 @@ export class LiveView {
     if (result.events < batch.count) result.rejects = await this.rejects(plan, batch.data, lines);
     if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_all`);
 
+    let exactSource = 'batch_all';
     if (this.modes.includes('exact')) {
-      // First arrival wins: within the batch by arrival, across batches by the key index.
-      await c.run(`INSERT INTO ${this.seenTable}
-        SELECT md5_number(event_id), min(_arrival), any_value(event_date) FROM batch_all GROUP BY event_id ON CONFLICT DO NOTHING`);
+      // First arrival wins: within the batch by arrival order, across batches by the identity index.
+      const [arrivals, k1, k2] = (await c.doubleColumns(
+        `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_all ORDER BY _arrival`,
+      )) as [Float64Array, Float64Array, Float64Array];
+      const repeats: number[][] = [];
+      for (let i = 0; i < arrivals.length; i++) {
+        if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push([arrivals[i] as number]);
+      }
       this.step('dedup: key index');
-      await c.run(`CREATE OR REPLACE TEMP TABLE batch_exact AS
-        SELECT b.* FROM batch_all b SEMI JOIN (SELECT arrival FROM ${this.seenTable} WHERE arrival > ${base}) s ON b._arrival = s.arrival`);
+      if (repeats.length > 0) {
+        await c.run('DELETE FROM live_repeats');
+        await c.appendDoubles('live_repeats', repeats);
+        // A view, not a copy: the repeats are few, and each reader of the batch skips them as it scans.
+        await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS SELECT * FROM batch_all ANTI JOIN live_repeats USING (_arrival)`);
+        exactSource = 'batch_exact';
+      }
       this.step('dedup: new events');
-      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM batch_exact`);
-      result.newEvents = Number((await c.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM batch_exact'))?.n ?? 0);
+      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM ${exactSource}`);
+      result.newEvents = result.events - repeats.length;
       this.step('deduplicate');
     }
     for (const mode of this.modes) {
       await c.run(
-        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? 'batch_exact' : 'batch_all'}`,
+        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? exactSource : 'batch_all'}`,
       );
       for (const p of this.compiled) {
         const reader = await c.read(p.incremental.deltaSql);
@@ -432,14 +442,23 @@ export class LiveView {
         `CREATE OR REPLACE TEMP TABLE released AS SELECT _arrival FROM ${this.exactEventsTable} e WHERE ${inLake}`,
       );
       events = Number((await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM released`))?.n ?? 0);
+      const [k1, k2] = (await this.connection.doubleColumns(
+        `SELECT ${identityKeysSql('event_id')} FROM ${this.exactEventsTable} WHERE _arrival IN (SELECT _arrival FROM released)`,
+      )) as [Float64Array, Float64Array];
+      for (let i = 0; i < k1.length; i++) this.seen.delete(k1[i] as number, k2[i] as number);
       await this.connection.run(`DELETE FROM ${this.exactEventsTable} WHERE _arrival IN (SELECT _arrival FROM released)`);
-      await this.connection.run(`DELETE FROM ${this.seenTable} WHERE arrival IN (SELECT _arrival FROM released)`);
     }
     return { groups, events };
   }
 
   /** Live state sizes: what a million events costs is measured from these. */
-  async memory(): Promise<{ groups: number; distinctValues: number; exactEvents: number; duckdbBytes: number }> {
+  async memory(): Promise<{
+    groups: number;
+    distinctValues: number;
+    exactEvents: number;
+    duckdbBytes: number;
+    identityIndexBytes: number;
+  }> {
     let groups = 0;
     let distinctValues = 0;
     for (const p of this.compiled) {
@@ -453,7 +472,13 @@ export class LiveView {
         ? await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${this.exactEventsTable}`)
         : undefined;
     const mem = await this.connection.one<{ b: number }>(`SELECT sum(memory_usage_bytes)::DOUBLE AS b FROM duckdb_memory()`);
-    return { groups, distinctValues, exactEvents: Number(exact?.n ?? 0), duckdbBytes: Number(mem?.b ?? 0) };
+    return {
+      groups,
+      distinctValues,
+      exactEvents: Number(exact?.n ?? 0),
+      duckdbBytes: Number(mem?.b ?? 0),
+      identityIndexBytes: this.seen.bytes,
+    };
   }
 
   snapshot(): LiveSnapshot {
@@ -489,13 +514,14 @@ export class LiveView {
     }
     if (eventsPath && this.modes.includes('exact') && this.fields) {
       await this.connection.run(`DELETE FROM ${this.exactEventsTable}`);
-      await this.connection.run(`DELETE FROM ${this.seenTable}`);
       await this.connection.run(
         `INSERT INTO ${this.exactEventsTable} BY NAME SELECT * FROM read_parquet(${literal(eventsPath)})`,
       );
-      await this.connection.run(
-        `INSERT INTO ${this.seenTable} SELECT md5_number(event_id), _arrival, event_date FROM ${this.exactEventsTable}`,
-      );
+      const [k1, k2] = (await this.connection.doubleColumns(
+        `SELECT ${identityKeysSql('event_id')} FROM ${this.exactEventsTable}`,
+      )) as [Float64Array, Float64Array];
+      this.seen.clear();
+      for (let i = 0; i < k1.length; i++) this.seen.add(k1[i] as number, k2[i] as number);
     }
   }
 

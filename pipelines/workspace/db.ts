@@ -1,4 +1,11 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBDoubleVector,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { CancelledError, UserError } from '../util/errors.js';
 import type { OperationOptions } from '../util/progress.js';
 
@@ -109,6 +116,51 @@ export class Connection {
       } finally {
         if (timer) clearInterval(timer);
         signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  /**
+   * Runs a query whose columns are all non-NULL DOUBLEs and returns each column as one Float64Array,
+   * read from DuckDB's vectors without making a JS value per row (a million rows in milliseconds).
+   */
+  async doubleColumns(sql: string): Promise<Float64Array[]> {
+    return this.serialize(async () => {
+      const result = await this.raw.run(sql);
+      const chunks = await result.fetchAllChunks();
+      const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
+      const columns = Array.from({ length: result.columnCount }, (_, i) => {
+        if (result.columnTypeId(i) !== DuckDBTypeId.DOUBLE) throw new Error(`doubleColumns: column ${i} is not DOUBLE`);
+        return new Float64Array(rows);
+      });
+      let offset = 0;
+      for (const chunk of chunks) {
+        columns.forEach((column, i) => {
+          const vector = chunk.getColumnVector(i) as DuckDBDoubleVector;
+          for (let row = 0; row < chunk.rowCount; row++) {
+            const value = vector.getItem(row);
+            if (value === null) throw new Error(`doubleColumns: NULL in column ${i}`);
+            column[offset + row] = value;
+          }
+        });
+        offset += chunk.rowCount;
+      }
+      return columns;
+    });
+  }
+
+  /** Appends rows of numbers to a table (a temp table: `temp`, `main`) through DuckDB's appender. */
+  async appendDoubles(table: string, rows: readonly (readonly number[])[], schema = 'main', catalog = 'temp'): Promise<void> {
+    await this.serialize(async () => {
+      const appender = await this.raw.createAppender(table, schema, catalog);
+      try {
+        for (const row of rows) {
+          for (const value of row) appender.appendDouble(value);
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
       }
     });
   }
