@@ -39,8 +39,11 @@ export interface PlanInput {
   timezone: string;
   /** SQL for a staged row's line number, when it is not `rowid + firstRowLine` (the live view's batches). */
   lineSql?: string;
-  /** Keep the staged row's position as `_row` (the live view numbers arrivals by it). */
-  keepRow?: boolean;
+  /**
+   * Rows come straight from a reader, which has no row ids: the line and row position are left NULL
+   * and the caller numbers the rows (the live view, by their position in the table it makes of them).
+   */
+  positionless?: boolean;
 }
 
 export interface OutputColumn {
@@ -126,8 +129,8 @@ export function buildPlan(input: PlanInput): ImportPlan {
     input.lineSql ??
     (input.kind === 'map' ? `(rowid + ${input.firstRowLine})` : input.kind === 'text' ? ident(LINE_COLUMN) : '(rowid + 1)');
   const inner: OutputColumn[] = [
-    { name: '_line', sql: line },
-    { name: '_row', sql: 'rowid' },
+    { name: '_line', sql: input.positionless ? 'NULL::BIGINT' : line },
+    { name: '_row', sql: input.positionless ? 'NULL::BIGINT' : 'rowid' },
     { name: '_skip', sql: input.kind === 'map' && input.hasPlaceholders ? `(json[${literal(SKIP_KEY)}] IS NOT NULL)` : 'false' },
     { name: '_invalid', sql: input.kind === 'map' ? '(json IS NULL)' : 'false' },
     // The whole record, for ids derived from content; rendered only where a row has no id (coalesce is lazy).
@@ -200,11 +203,22 @@ function innerSelect(plan: ImportPlan, from: string, extra: OutputColumn[] = [])
  */
 export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string): string {
   const columns = plan.columns.map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
-  return `SELECT * EXCLUDE (_line, _invalid, _skip${input.keepRow ? '' : ', _row'}), ${localDateSql('occurred_at', input.timezone)} AS event_date,
+  return `SELECT * EXCLUDE (_line, _invalid, _skip, _row), ${localDateSql('occurred_at', input.timezone)} AS event_date,
       ${literal(input.sourceFile)} AS _source_file, _line AS _source_line,
       TIMESTAMPTZ ${literal(input.importedAt)} AS _imported_at, ${input.importId}::BIGINT AS _import_id
     FROM (SELECT ${columns}, _line, _row, _invalid, _skip FROM (${innerSelect(plan, from)}))
     WHERE NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL`;
+}
+
+/**
+ * Every source row typed as selectLakeRows types it, none filtered out, with `_ok` true exactly for
+ * the rows selectLakeRows lands; event_date comes last before `_ok`, and there are no metadata columns.
+ */
+export function selectTypedRows(plan: ImportPlan, input: PlanInput, from: string): string {
+  const columns = plan.columns.map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
+  return `SELECT * EXCLUDE (_invalid, _skip), ${localDateSql('occurred_at', input.timezone)} AS event_date,
+      (NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL) AS _ok
+    FROM (SELECT ${columns}, _invalid, _skip FROM (${innerSelect(plan, from)}))`;
 }
 
 /** Rows held back, with their reason (rejectReason IS NULL exactly for the rows selectLakeRows lands). */

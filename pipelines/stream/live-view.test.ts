@@ -134,6 +134,54 @@ describe('the live view', () => {
     }
   });
 
+  it('numbers events and rejects by their own lines when the batch skips lines, and keeps the first of two arrivals', async () => {
+    const event = (id: string, type: string | null, at: string) =>
+      JSON.stringify({ event_id: id, ...(type ? { event_type: type } : {}), occurred_at: at, user_id: 'u1' });
+    // Lines 3, 6 and 7 of the log were blank or rejected by the tailer: the batch has lines 1, 2, 4, 5, 8, 9.
+    const text = [
+      event('a', 'UserVisitedWebsite', '2026-10-01T10:00:00Z'),
+      '{"event_id": "broken',
+      event('b', 'UserVisitedWebsite', '2026-10-01T11:00:00Z'),
+      event('c', null, '2026-10-01T12:00:00Z'),
+      event('a', 'UserVisitedWebsite', '2026-10-01T10:00:00Z'),
+      event('d', 'UserVisitedWebsite', 'not a time'),
+    ];
+    const batch: LiveBatch = { data: Buffer.from(text.join('\n') + '\n'), lineNumbers: [1, 2, 4, 5, 8, 9], count: 6 };
+    const view = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['naive', 'exact'], keepArrivals: true });
+    try {
+      const result = await view.ingest(batch);
+      expect([result.events, result.newEvents]).toEqual([3, 2]);
+      expect(result.rejects.map((r) => [r.line, r.reason])).toEqual([
+        [2, 'not a valid JSON object'],
+        [5, 'missing event type (none of: event_type, type, event, name)'],
+        [9, 'unparseable timestamp "not a time"'],
+      ]);
+      const exact = await t.workspace.catalog.all(
+        `SELECT event_id, _source_line::DOUBLE AS line, _arrival::DOUBLE AS arrival FROM ${view.exactEventsTable} ORDER BY _arrival`,
+      );
+      expect(exact).toEqual([
+        { event_id: 'a', line: 1, arrival: 1 },
+        { event_id: 'b', line: 4, arrival: 3 },
+      ]);
+      const all = await t.workspace.catalog.all(
+        `SELECT event_id, _source_line::DOUBLE AS line FROM ${view.arrivalsTable} ORDER BY _arrival`,
+      );
+      expect(all).toEqual([
+        { event_id: 'a', line: 1 },
+        { event_id: 'b', line: 4 },
+        { event_id: 'a', line: 8 },
+      ]);
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'naive'))).toEqual([
+        { event_date: '2026-10-01', visits: 3, visitors: 1 },
+      ]);
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'exact'))).toEqual([
+        { event_date: '2026-10-01', visits: 2, visitors: 1 },
+      ]);
+    } finally {
+      await view.close();
+    }
+  });
+
   it('reports a realtime pipeline whose aggregates cannot be merged, and keeps the others', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(

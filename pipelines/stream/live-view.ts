@@ -9,7 +9,7 @@ import { errorMessage } from '../util/errors.js';
 import { loadPipelines, type PipelineDefinition } from '../batch/definition.js';
 import { parseStatement, referencedColumns } from '../batch/ast.js';
 import { CANONICAL_FIELDS } from '../workspace/settings.js';
-import { buildPlan, selectLakeRows, selectRejects, type PlanInput, type SourceField } from '../lake/plan.js';
+import { buildPlan, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
 import { normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import { aggregateFunctionNames, compileIncremental, NotIncrementalError, type IncrementalPipeline } from './incremental.js';
@@ -19,6 +19,19 @@ import { IdentitySet, identityKeysSql } from './identity-set.js';
 export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
 export type LiveMode = (typeof LIVE_MODES)[number];
+
+/**
+ * A batch's events (the rows of batch_all that land), each with its source line and its arrival
+ * number, both from the row's position: the line is `firstLine` + position when the batch's lines are
+ * consecutive, else looked up in live_lines.
+ */
+function batchEventsSql(base: number, firstLine: number | undefined, exact = false): string {
+  const line = firstLine === undefined ? 'l.line' : `${firstLine}::BIGINT + b.rowid`;
+  const from =
+    firstLine === undefined ? 'batch_all b JOIN (SELECT rowid AS __r, line FROM live_lines) l ON l.__r = b.rowid' : 'batch_all b';
+  return `SELECT b.* EXCLUDE (_ok, _repeat), ${line} AS _source_line, ${base + 1}::BIGINT + b.rowid AS _arrival FROM ${from}
+    WHERE b._ok${exact ? ' AND NOT b._repeat' : ''}`;
+}
 
 export interface LiveBatch {
   /** Complete NDJSON lines, each ending in '\n'. */
@@ -216,23 +229,23 @@ export class LiveView {
       for (const name of this.wanted) if (!known.has(name) && this.isField(name)) fields.push({ key: name, type: 'VARCHAR' });
     }
     this.fields = fields;
-    const { plan, input } = this.plan('0');
+    const { plan, input } = this.plan();
     await this.connection.run(
       `CREATE OR REPLACE TEMP TABLE live_staged (${fields.map((f) => `${ident(f.key)} VARCHAR`).join(', ')})`,
     );
     await this.connection.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT * EXCLUDE (_row, _source_file, _imported_at, _import_id), 0::BIGINT AS _arrival FROM (${selectLakeRows(plan, input, 'live_staged')}) LIMIT 0`,
+      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, false AS _repeat FROM (${selectTypedRows(plan, input, 'live_staged')}) LIMIT 0`,
     );
+    await this.connection.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(0, 1)}`);
     // The log's path, the import time and id are the same for every live event: not stored per row.
-    const columns = (await this.connection.all<{ column_name: string; column_type: string }>('DESCRIBE batch_all'))
-      .filter((c) => !['_source_file', '_imported_at', '_import_id'].includes(c.column_name))
+    const columns = (await this.connection.all<{ column_name: string; column_type: string }>('DESCRIBE batch_events'))
       .map((c) => `${ident(c.column_name)} ${c.column_type}`)
       .join(', ');
     await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${columns})`);
     await this.connection.run(`CREATE OR REPLACE TEMP TABLE live_repeats (_arrival DOUBLE)`);
     if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${columns})`);
     // A typed, empty events view lets each pipeline bind and compile before any event arrives.
-    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_all`);
+    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_events`);
     for (const definition of this.definitions) {
       try {
         const incremental = await compileIncremental(this.connection, definition, this.aggregates);
@@ -270,7 +283,8 @@ export class LiveView {
     return !(LAKE_META_COLUMNS as readonly string[]).includes(name) && name !== 'event_date';
   }
 
-  private plan(lineSql: string): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
+  /** The import plan for live rows: read straight from the batch file (positionless), or from live_staged with `lineSql`. */
+  private plan(lineSql?: string): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
     const input: PlanInput = {
       kind: 'text',
       fields: this.fields ?? [],
@@ -281,8 +295,7 @@ export class LiveView {
       importId: 0,
       importedAt: new Date().toISOString(),
       timezone: this.workspace.settings.timezone,
-      lineSql,
-      keepRow: true,
+      ...(lineSql ? { lineSql } : { positionless: true }),
     };
     return { plan: buildPlan(input), input };
   }
@@ -302,42 +315,42 @@ export class LiveView {
         .catch(() => []);
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
     }
-    const fields = this.fields as SourceField[];
-    // One row per line (a line that is not a JSON object gives a row of NULLs): rowid is the line's position.
+    // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and kept in
+    // one pass; rowid is the line's position in the batch.
+    const { plan, input } = this.plan();
     await c.run(
-      `CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited',
-        ignore_errors = true, columns = {${fields.map((f) => `${literal(f.key)}: 'VARCHAR'`).join(', ')}})`,
+      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, false AS _repeat FROM (${selectTypedRows(plan, input, this.batchReader())})`,
     );
-    this.step('parse');
+    this.step('parse and type');
+    const counted = await c.one<{ n: number; ok: number }>(
+      'SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE _ok)::DOUBLE AS ok FROM batch_all',
+    );
+    if (Number(counted?.n) !== batch.count) {
+      throw new Error(`live view: a batch of ${batch.count} lines was read as ${counted?.n} rows`);
+    }
+    result.events = Number(counted?.ok ?? 0);
     const lines = Array.from(batch.lineNumbers);
     const first = lines[0] as number;
-    let lineSql = `(rowid + ${first})`;
-    if (lines[lines.length - 1] !== first + lines.length - 1) {
-      // Blank or rejected lines were left out of the batch: look each row's line up instead.
+    const contiguous = lines[lines.length - 1] === first + lines.length - 1;
+    if (!contiguous) {
+      // Blank or rejected lines were left out of the batch: each row's line is looked up by position.
       await c.run(
         `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines.join(',')}]`)}::BIGINT[]) AS line`,
       );
-      await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT s.*, l.line AS __line FROM
-        (SELECT rowid AS __r, * FROM live_staged) s JOIN (SELECT rowid AS __r, line FROM live_lines) l USING (__r) ORDER BY __r`);
-      lineSql = '"__line"';
     }
-    const { plan, input } = this.plan(lineSql);
     const base = this.arrivals;
     this.arrivals += batch.count;
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT * EXCLUDE (_row, _source_file, _imported_at, _import_id), ${base + 1}::BIGINT + _row AS _arrival
-       FROM (${selectLakeRows(plan, input, 'live_staged')})`,
-    );
-    result.events = Number((await c.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM batch_all'))?.n ?? 0);
+    await c.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(base, contiguous ? first : undefined)}`);
+    await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS ${batchEventsSql(base, contiguous ? first : undefined, true)}`);
+    if (result.events < batch.count) result.rejects = await this.rejects(batch.data, lines, contiguous);
     this.step('type rows');
-    if (result.events < batch.count) result.rejects = await this.rejects(plan, batch.data, lines);
-    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_all`);
+    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_events`);
 
-    let exactSource = 'batch_all';
+    let exactSource = 'batch_events';
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
       const [arrivals, k1, k2] = (await c.doubleColumns(
-        `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_all ORDER BY _arrival`,
+        `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_events ORDER BY _arrival`,
       )) as [Float64Array, Float64Array, Float64Array];
       const repeats: number[][] = [];
       for (let i = 0; i < arrivals.length; i++) {
@@ -347,8 +360,10 @@ export class LiveView {
       if (repeats.length > 0) {
         await c.run('DELETE FROM live_repeats');
         await c.appendDoubles('live_repeats', repeats);
-        // A view, not a copy: the repeats are few, and each reader of the batch skips them as it scans.
-        await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS SELECT * FROM batch_all ANTI JOIN live_repeats USING (_arrival)`);
+        // Marked, not copied out: the repeats are few, and each reader of batch_exact skips them as it scans.
+        await c.run(
+          `UPDATE batch_all SET _repeat = true WHERE rowid IN (SELECT (_arrival - ${base + 1})::BIGINT FROM live_repeats)`,
+        );
         exactSource = 'batch_exact';
       }
       this.step('dedup: new events');
@@ -358,7 +373,7 @@ export class LiveView {
     }
     for (const mode of this.modes) {
       await c.run(
-        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? exactSource : 'batch_all'}`,
+        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? exactSource : 'batch_events'}`,
       );
       for (const p of this.compiled) {
         const reader = await c.read(p.incremental.deltaSql);
@@ -391,8 +406,25 @@ export class LiveView {
     return rows;
   }
 
-  private async rejects(plan: ReturnType<typeof buildPlan>, data: Buffer, lines: number[]): Promise<LiveReject[]> {
-    const rows = await this.connection.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
+  /** The batch file, every field a pipeline uses read as text. */
+  private batchReader(): string {
+    const fields = this.fields as SourceField[];
+    return `read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true,
+      columns = {${fields.map((f) => `${literal(f.key)}: 'VARCHAR'`).join(', ')}})`;
+  }
+
+  /** Why rows of the batch did not become events (rare: the batch is read again, as text, to say why). */
+  private async rejects(data: Buffer, lines: number[], contiguous: boolean): Promise<LiveReject[]> {
+    const c = this.connection;
+    await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader()}`);
+    let lineSql = `(rowid + ${lines[0]})`;
+    if (!contiguous) {
+      await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT s.*, l.line AS __line FROM
+        (SELECT rowid AS __r, * FROM live_staged) s JOIN (SELECT rowid AS __r, line FROM live_lines) l USING (__r) ORDER BY __r`);
+      lineSql = '"__line"';
+    }
+    const { plan } = this.plan(lineSql);
+    const rows = await c.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
     const text = data.toString('utf8').split('\n');
     const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
     // Fields read one by one cannot tell a broken line from an empty record: DuckDB's JSON parser says which.
