@@ -321,7 +321,7 @@ export class LiveView {
     await c.run(
       `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, false AS _repeat FROM (${selectTypedRows(plan, input, this.batchReader())})`,
     );
-    this.step('parse and type');
+    this.step('read and type');
     const counted = await c.one<{ n: number; ok: number }>(
       'SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE _ok)::DOUBLE AS ok FROM batch_all',
     );
@@ -343,7 +343,7 @@ export class LiveView {
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(base, contiguous ? first : undefined)}`);
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS ${batchEventsSql(base, contiguous ? first : undefined, true)}`);
     if (result.events < batch.count) result.rejects = await this.rejects(batch.data, lines, contiguous);
-    this.step('type rows');
+    this.step('number rows');
     if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_events`);
 
     let exactSource = 'batch_events';
@@ -356,7 +356,7 @@ export class LiveView {
       for (let i = 0; i < arrivals.length; i++) {
         if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push([arrivals[i] as number]);
       }
-      this.step('dedup: key index');
+      this.step('identity index');
       if (repeats.length > 0) {
         await c.run('DELETE FROM live_repeats');
         await c.appendDoubles('live_repeats', repeats);
@@ -366,10 +366,10 @@ export class LiveView {
         );
         exactSource = 'batch_exact';
       }
-      this.step('dedup: new events');
+      this.step('mark repeats');
       await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM ${exactSource}`);
       result.newEvents = result.events - repeats.length;
-      this.step('deduplicate');
+      this.step('keep exact events');
     }
     for (const mode of this.modes) {
       await c.run(
