@@ -135,15 +135,17 @@ export class Connection {
       });
       let offset = 0;
       for (const chunk of chunks) {
+        // rowCount asks the native chunk each time: read once.
+        const count = chunk.rowCount;
         columns.forEach((column, i) => {
           const vector = chunk.getColumnVector(i) as DuckDBDoubleVector;
-          for (let row = 0; row < chunk.rowCount; row++) {
+          for (let row = 0; row < count; row++) {
             const value = vector.getItem(row);
             if (value === null) throw new Error(`doubleColumns: NULL in column ${i}`);
             column[offset + row] = value;
           }
         });
-        offset += chunk.rowCount;
+        offset += count;
       }
       return columns;
     });
