@@ -48,6 +48,7 @@ async function addSqlCell(sql: string) {
   return cell;
 }
 
+/** The grid's rows as text; a row's cells fill in when its page of results arrives, so callers poll. */
 async function gridRows(cell: ReturnType<Page['locator']>): Promise<string[][]> {
   const rows = cell.locator('[data-testid="grid-row"]');
   const out: string[][] = [];
@@ -113,7 +114,7 @@ describe('the notebook in the browser', () => {
   it('runs a SQL cell with Shift+Enter and shows exactly the counts the generator wrote', async () => {
     const cell = await addSqlCell(BY_TYPE);
     const expected = countsBy(inRange(), (e) => e.event_type).map(([type, n]) => [type, String(n)]);
-    expect(await gridRows(cell)).toEqual(expected);
+    await expect.poll(() => gridRows(cell), { timeout: 10_000 }).toEqual(expected);
     expect(await cell.locator('[data-testid="row-count"]').innerText()).toBe(`${expected.length} rows`);
     await cell.scrollIntoViewIfNeeded();
     await screenshot(page, 'notebook-03-sql');
@@ -130,7 +131,9 @@ describe('the notebook in the browser', () => {
 
   it('draws a chart of a result on a time axis, as a bar chart when asked', async () => {
     const sql = await addSqlCell(BY_DAY);
-    expect(await gridRows(sql)).toEqual(countsBy(inRange(), (e) => day(e.occurred_at_ms)).map(([d, n]) => [d, String(n)]));
+    await expect
+      .poll(() => gridRows(sql), { timeout: 10_000 })
+      .toEqual(countsBy(inRange(), (e) => day(e.occurred_at_ms)).map(([d, n]) => [d, String(n)]));
     await page.locator('[data-testid="add-chart"]').last().click();
     const chart = page.locator('[data-cell-kind="chart"]').last();
     const canvas = chart.locator('[data-testid="chart-canvas"]');
@@ -161,7 +164,9 @@ describe('the notebook in the browser', () => {
     await page.locator('[data-testid="notebook"][data-run-state="done"]').waitFor({ timeout: 90_000 });
     const sqlCells = page.locator('[data-cell-kind="sql"]');
     const restored = sqlCells.nth((await sqlCells.count()) - 2);
-    expect(await gridRows(restored)).toEqual(countsBy(inRange(), (e) => e.event_type).map(([type, n]) => [type, String(n)]));
+    await expect
+      .poll(() => gridRows(restored), { timeout: 10_000 })
+      .toEqual(countsBy(inRange(), (e) => e.event_type).map(([type, n]) => [type, String(n)]));
     expect(await page.locator('[data-cell-kind="chart"]').last().locator('[data-testid="chart-type"]').inputValue()).toBe('bar');
     await screenshot(page, 'notebook-05-reloaded');
     expect(session.errors).toEqual([]);
