@@ -347,7 +347,6 @@ export class LiveView {
     this.step('number rows');
     if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_events`);
 
-    let exactSource = 'batch_events';
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
       const [arrivals, k1, k2] = (await c.doubleColumns(
@@ -365,16 +364,15 @@ export class LiveView {
         await c.run(
           `UPDATE batch_all SET _repeat = true WHERE rowid IN (SELECT (_arrival - ${base + 1})::BIGINT FROM live_repeats)`,
         );
-        exactSource = 'batch_exact';
       }
       this.step('mark repeats');
-      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM ${exactSource}`);
+      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM batch_exact`);
       result.newEvents = result.events - repeats.length;
       this.step('keep exact events');
     }
     for (const mode of this.modes) {
       await c.run(
-        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? exactSource : 'batch_events'}`,
+        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? 'batch_exact' : 'batch_events'}`,
       );
       for (const p of this.compiled) {
         const reader = await c.read(p.incremental.deltaSql);
