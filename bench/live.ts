@@ -46,10 +46,11 @@ export async function benchLive(report: Report): Promise<void> {
       maxLineBytes: 1 << 20,
       maxBatchBytes: 64 << 20,
       watch: false,
+      reuseBuffers: true,
     });
     const started = performance.now();
     let lines = 0;
-    for (let batches = await tailer.poll(); batches.length > 0; batches = await tailer.poll()) {
+    for (let batches = await tailer.poll({ maxBatches: 1 }); batches.length > 0; batches = await tailer.poll({ maxBatches: 1 })) {
       for (const batch of batches) {
         if (batch.count) await view.ingest(batch);
         lines += batch.count;

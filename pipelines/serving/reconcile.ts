@@ -69,10 +69,12 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
     start: 'beginning',
     maxLineBytes: workspace.settings.import.maxLineBytes,
     watch: false,
+    // Each batch is applied before the next is asked for.
+    reuseBuffers: true,
   });
   const rejects: { line: number; reason: string }[] = [];
   try {
-    for (let batches = await tailer.poll(); batches.length > 0; batches = await tailer.poll()) {
+    for (let batches = await tailer.poll({ maxBatches: 1 }); batches.length > 0; batches = await tailer.poll({ maxBatches: 1 })) {
       let data = false;
       const through = options.throughLine ?? Infinity;
       let done = false;

@@ -90,6 +90,8 @@ export class LiveSession {
       maxLineBytes: workspace.settings.import.maxLineBytes,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      // Each batch is applied before the next is asked for.
+      reuseBuffers: true,
     });
     const session = new LiveSession(workspace, log, view, tailer, dir, options.checkpointIntervalMs ?? 2000);
     session.eventsFile = saved.value?.events ?? null;

@@ -95,7 +95,11 @@ class Run {
 
   private readonly log: string;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** Batches share memory across polls: each poll's lines are read before the next poll, as the option requires. */
+    private readonly reuseBuffers = false,
+  ) {
     this.log = join(dir, 'events.ndjson');
     this.tailer = this.newTailer(undefined);
   }
@@ -187,6 +191,7 @@ class Run {
       maxBatchBytes: 300,
       rotateWaitMs: 0,
       watch: false,
+      reuseBuffers: this.reuseBuffers,
     });
   }
 
@@ -286,9 +291,10 @@ describe('Tailer model', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(opArb, { minLength: 5, maxLength: Number(process.env.TAILER_MODEL_OPS ?? 40), size: 'max' }),
-        async (ops) => {
+        fc.boolean(),
+        async (ops, reuseBuffers) => {
           const dir = await mkdtemp(join(tmpdir(), 'recount-tail-model-'));
-          const run = new Run(dir);
+          const run = new Run(dir, reuseBuffers);
           try {
             for (const op of ops) await run.apply(op);
             await run.apply({ kind: 'poll' });

@@ -749,3 +749,37 @@ describe('Tailer', () => {
     expect(t.status.state).toBe('closed');
   });
 });
+
+describe('reused batch memory (reuseBuffers)', () => {
+  // Lines of 1 kB make batches larger than the slab Node carves small buffers from (4 kB), so `.buffer` tells batches apart.
+  const pad = 'x'.repeat(1000);
+  const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `{"n":${from + i},"p":"${pad}"}`);
+
+  it('lends each poll the memory the previous poll handed out, with the right lines in it', async () => {
+    await writeFile(log, lines(0, 3).join('\n') + '\n');
+    const t = tailer({ reuseBuffers: true });
+    const first = await t.poll();
+    expect(numbered(first)).toEqual(lines(0, 3).map((text, i) => [i + 1, text]));
+    const memory = first[0]!.data.buffer;
+    await appendFile(log, lines(3, 2).join('\n') + '\n');
+    const second = await t.poll();
+    expect(second[0]!.data.buffer).toBe(memory);
+    expect(numbered(second)).toEqual(lines(3, 2).map((text, i) => [i + 4, text]));
+  });
+
+  it('never shares memory between the batches of one poll, nor across polls when off', async () => {
+    await writeFile(log, lines(0, 40).join('\n') + '\n');
+    const reused = tailer({ reuseBuffers: true, maxBatchBytes: 8000, maxLineBytes: 2000 });
+    const batches = await reused.poll();
+    expect(batches.length).toBeGreaterThan(3);
+    expect(new Set(batches.map((b) => b.data.buffer)).size).toBe(batches.length);
+    expect(numbered(batches)).toEqual(lines(0, 40).map((text, i) => [i + 1, text]));
+
+    const fresh = tailer({ maxBatchBytes: 8000, maxLineBytes: 2000 });
+    const before = await fresh.poll({ maxBatches: 1 });
+    const kept = before[0]!.data.toString();
+    const after = await fresh.poll({ maxBatches: 1 });
+    expect(after[0]!.data.buffer).not.toBe(before[0]!.data.buffer);
+    expect(before[0]!.data.toString()).toBe(kept);
+  });
+});

@@ -106,6 +106,12 @@ export interface TailerOptions {
   signal?: AbortSignal;
   /** Default true. Off, the iterator relies on polling alone. */
   watch?: boolean;
+  /**
+   * Default false. On, a batch's `data` is only valid until the next `poll()` or iteration step, whose batches reuse its
+   * memory: for consumers that apply each batch before asking for more. Filling fresh memory costs more than framing the
+   * lines (page faults: about half the tailer's time on a 300 MB log, measured in `npm run bench`).
+   */
+  reuseBuffers?: boolean;
   /** Clock for rotateWaitMs deadlines; tests inject one. */
   now?: () => number;
 }
@@ -182,6 +188,37 @@ class Reader {
   }
 }
 
+/** Where batches get their memory: fresh allocations, or buffers handed back by earlier batches. */
+class BufferPool {
+  private free: Buffer[] = [];
+  private lent: Buffer[] = [];
+
+  constructor(private readonly reuse: boolean) {}
+
+  take(bytes: number): Buffer {
+    const index = this.reuse ? this.free.findIndex((b) => b.length >= bytes) : -1;
+    return index < 0 ? Buffer.allocUnsafe(bytes) : (this.free.splice(index, 1)[0] as Buffer);
+  }
+
+  /** A buffer no batch refers to any more. */
+  give(buffer: Buffer): void {
+    if (!this.reuse || buffer.length === 0) return;
+    this.free.push(buffer);
+    // Bounded: the largest few, which serve any batch.
+    if (this.free.length > 4) this.free.sort((a, b) => b.length - a.length).pop();
+  }
+
+  /** A batch's buffer, handed to the consumer until it asks for more. */
+  lend(buffer: Buffer | undefined): void {
+    if (this.reuse && buffer) this.lent.push(buffer);
+  }
+
+  /** The consumer asks for more: what it held is free again. */
+  reclaim(): void {
+    for (const buffer of this.lent.splice(0)) this.give(buffer);
+  }
+}
+
 /** Accumulates one batch within its byte budget. */
 class BatchBuilder {
   private data: Buffer = Buffer.alloc(0);
@@ -191,7 +228,10 @@ class BatchBuilder {
   readonly rejects: TailReject[] = [];
   private rejectBytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly pool: BufferPool = new BufferPool(false),
+  ) {}
 
   get size(): number {
     return this.length + this.rejectBytes;
@@ -209,8 +249,9 @@ class BatchBuilder {
   addLine(source: Buffer, start: number, end: number, line: number): void {
     const needed = this.length + end - start + 1;
     if (needed > this.data.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.maxBytes, Math.max(64 * 1024, this.data.length * 2))));
+      const grown = this.pool.take(Math.max(needed, Math.min(this.maxBytes, Math.max(64 * 1024, this.data.length * 2))));
       this.data.copy(grown, 0, 0, this.length);
+      this.pool.give(this.data);
       this.data = grown;
     }
     this.length += source.copy(this.data, this.length, start, end);
@@ -226,6 +267,11 @@ class BatchBuilder {
   reject(reject: TailReject): void {
     this.rejects.push(reject);
     this.rejectBytes += reject.raw.length + 64;
+  }
+
+  /** The memory behind `data`. */
+  get backing(): Buffer {
+    return this.data;
   }
 
   finish(): Pick<TailBatch, 'data' | 'lineNumbers' | 'count' | 'rejects'> {
@@ -263,6 +309,9 @@ export class Tailer {
   private failedSinceIdle = false;
   private lock: Promise<unknown> = Promise.resolve();
   private readonly buffer: Buffer;
+  private readonly pool: BufferPool;
+  /** The memory behind each batch's data, for the pool. */
+  private readonly backing = new WeakMap<TailBatch, Buffer>();
   private readonly waiters = new Set<() => void>();
   private dirty = false;
   private readonly onAbort = () => void this.close();
@@ -277,6 +326,7 @@ export class Tailer {
     this.rotateWaitMs = options.rotateWaitMs ?? 5000;
     this.now = options.now ?? Date.now;
     this.buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(16 * 1024, this.maxBatchBytes)));
+    this.pool = new BufferPool(options.reuseBuffers ?? false);
     const resume = options.resumeFrom && TailPositionSchema.safeParse(options.resumeFrom);
     if (resume && !resume.success) this.lastError = 'ignored an invalid resumeFrom position; using the start policy';
     this.resume = resume?.success ? resume.data : undefined;
@@ -295,10 +345,12 @@ export class Tailer {
   poll(options: { maxBatches?: number } = {}): Promise<TailBatch[]> {
     return this.exclusive(async () => {
       throwIfAborted(this.options.signal);
+      this.pool.reclaim();
       const batches: TailBatch[] = [];
       while (!this.closed && batches.length < (options.maxBatches ?? Infinity)) {
         const batch = await this.step();
         if (!batch) break;
+        this.pool.lend(this.backing.get(batch));
         batches.push(batch);
         throwIfAborted(this.options.signal);
       }
@@ -311,9 +363,14 @@ export class Tailer {
     const watcher = this.watchDirectory();
     try {
       while (!this.closed) {
-        const batch = await this.exclusive(() => (this.closed ? Promise.resolve(undefined) : this.step()));
-        if (batch) yield batch;
-        else await this.waitForChange();
+        const batch = await this.exclusive(() => {
+          this.pool.reclaim();
+          return this.closed ? Promise.resolve(undefined) : this.step();
+        });
+        if (batch) {
+          this.pool.lend(this.backing.get(batch));
+          yield batch;
+        } else await this.waitForChange();
       }
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
@@ -594,13 +651,17 @@ export class Tailer {
         reader.caughtUp = true;
         return undefined;
       }
-      const out = new BatchBuilder(this.maxBatchBytes);
+      const out = new BatchBuilder(this.maxBatchBytes, this.pool);
       const result = await this.fill(reader, out, isCurrent);
       if (result === 'changed') {
         reader.restart = 'replaced';
-        if (out.empty) return await this.restartGeneration(reader, 'replaced');
+        if (out.empty) {
+          this.pool.give(out.backing);
+          return await this.restartGeneration(reader, 'replaced');
+        }
       }
       if (out.empty && !reader.event) {
+        this.pool.give(out.backing);
         if (result === 'eof' && !isCurrent) reader.caughtUp = true;
         return undefined;
       }
@@ -610,6 +671,7 @@ export class Tailer {
         file: reader.file(),
         position: this.position,
       };
+      this.backing.set(batch, out.backing);
       if (reader.event) batch.event = reader.event;
       reader.event = undefined;
       return batch;
