@@ -182,6 +182,41 @@ describe('the live view', () => {
     }
   });
 
+  it('equals the batch layer for min, max, counts of a column, sums and rounded averages, grouped by a key that can be NULL', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    // method is NULL for every event but PaymentInitiated: a NULL group key. Times, text and decimals are min/max'ed.
+    await writeFile(
+      join(t.workspace.paths.pipelines, 'payment_extremes.sql'),
+      `-- description: x\n-- grain: day\n-- realtime: true
+SELECT event_date, method, count(*) AS n, count(amount) AS with_amount,
+  sum(CAST(amount AS DECIMAL(18, 2))) AS total, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
+  min(user_id) AS first_user, max(CAST(amount AS DECIMAL(18, 2))) AS top,
+  round(avg(CAST(amount AS DECIMAL(18, 2))), 6) AS mean, count(DISTINCT user_id) AS users
+FROM events GROUP BY event_date, method\n`,
+    );
+    const file = join(t.root, 'events.ndjson');
+    await writeEvents(file, { days: 3, eventsPerDay: 300, seed: 21, duplicates: 0.1, late: 0.05, malformed: 0 }, 'ndjson');
+    await importFile(t.workspace, file);
+    expect((await runPipelines(t.workspace)).status).toBe('succeeded');
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
+    const view = await LiveView.create(t.workspace, { source: file, modes: ['exact'] });
+    try {
+      for (const batch of batches(lines, [0.1, 0.35, 0.7])) await view.ingest(batch);
+      expect(view.problems).toEqual([]);
+      const key = (r: Record<string, unknown>) => `${String(r.event_date)}|${String(r.method)}`;
+      const live = view.rows('payment_extremes', 'exact').map((r) => ({ ...r, key: key(r) }));
+      const batch = (await t.workspace.catalog.all<Record<string, unknown>>('SELECT * FROM payment_extremes')).map((r) => ({
+        ...r,
+        key: key(r),
+      }));
+      const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      expect(live.filter((r) => r.method === null).length).toBe(3);
+      expect(live.sort(byKey)).toEqual(batch.sort(byKey));
+    } finally {
+      await view.close();
+    }
+  });
+
   it('reports a realtime pipeline whose aggregates cannot be merged, and keeps the others', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(
