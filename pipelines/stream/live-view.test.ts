@@ -8,7 +8,7 @@ import type { GeneratedEvent } from '../../sample-data/generator/model.js';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
-import { LiveView, type LiveBatch } from './live-view.js';
+import { inArrivalOrder, LiveView, type LiveBatch } from './live-view.js';
 import { normalizeRows } from '../testing/rows.js';
 
 const REALTIME = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_product_sales', 'daily_payments', 'daily_funnel'];
@@ -240,5 +240,18 @@ FROM events GROUP BY event_date, method\n`,
     } finally {
       await view.close();
     }
+  });
+});
+
+describe('inArrivalOrder', () => {
+  it('sorts every column by the first, and returns columns already in order as they are', () => {
+    const columns = [Float64Array.of(3, 1, 2), Float64Array.of(30, 10, 20), Float64Array.of(-3, -1, -2)];
+    expect(inArrivalOrder(columns).map((c) => Array.from(c))).toEqual([
+      [1, 2, 3],
+      [10, 20, 30],
+      [-1, -2, -3],
+    ]);
+    const ordered = [Float64Array.of(1, 2, 5), Float64Array.of(7, 8, 9)];
+    expect(inArrivalOrder(ordered)).toBe(ordered);
   });
 });

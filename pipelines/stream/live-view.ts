@@ -33,6 +33,16 @@ function batchEventsSql(base: number, firstLine: number | undefined, exact = fal
     WHERE b._ok${exact ? ' AND NOT b._repeat' : ''}`;
 }
 
+/** Columns whose first holds arrival numbers, sorted by it (a no-op, checked in one pass, when they already are). */
+export function inArrivalOrder<T extends Float64Array[]>(columns: T): T {
+  const arrivals = columns[0] as Float64Array;
+  let sorted = true;
+  for (let i = 1; i < arrivals.length && sorted; i++) sorted = (arrivals[i - 1] as number) < (arrivals[i] as number);
+  if (sorted) return columns;
+  const order = Array.from(arrivals.keys()).sort((a, b) => (arrivals[a] as number) - (arrivals[b] as number));
+  return columns.map((column) => Float64Array.from(order, (i) => column[i] as number)) as T;
+}
+
 export interface LiveBatch {
   /** Complete NDJSON lines, each ending in '\n'. */
   data: Buffer;
@@ -243,7 +253,6 @@ export class LiveView {
       .map((c) => `${ident(c.column_name)} ${c.column_type}`)
       .join(', ');
     await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${columns})`);
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE live_repeats (_arrival DOUBLE)`);
     if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${columns})`);
     // A typed, empty events view lets each pipeline bind and compile before any event arrives.
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_events`);
@@ -308,6 +317,7 @@ export class LiveView {
     if (batch.count === 0) return result;
     const c = this.connection;
     await this.writeBatchFile(batch.data);
+    this.step('write batch file');
     if (!this.fields) {
       const sampled = await c
         .all<{ column_name: string; column_type: string }>(
@@ -315,6 +325,7 @@ export class LiveView {
         )
         .catch(() => []);
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
+      this.step('schema from the first batch');
     }
     // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and kept in
     // one pass; rowid is the line's position in the batch.
@@ -349,16 +360,21 @@ export class LiveView {
 
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
-      const [arrivals, k1, k2] = (await c.doubleColumns(
-        `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_events ORDER BY _arrival`,
-      )) as [Float64Array, Float64Array, Float64Array];
+      // In arrival order without a sort: DuckDB keeps a table's insertion order when a query has no ORDER BY
+      // (preserve_insertion_order), and the arrivals are checked to be in order all the same.
+      const columns = (await c.doubleColumns(`SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_events`)) as [
+        Float64Array,
+        Float64Array,
+        Float64Array,
+      ];
+      const [arrivals, k1, k2] = inArrivalOrder(columns);
       const repeats: number[][] = [];
       for (let i = 0; i < arrivals.length; i++) {
         if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push([arrivals[i] as number]);
       }
       this.step('identity index');
       if (repeats.length > 0) {
-        await c.run('DELETE FROM live_repeats');
+        await c.run('CREATE OR REPLACE TEMP TABLE live_repeats (_arrival DOUBLE)');
         await c.appendDoubles('live_repeats', repeats);
         // Marked, not copied out: the repeats are few, and each reader of batch_exact skips them as it scans.
         await c.run(
