@@ -73,27 +73,50 @@ export function leadingSelect(node: AstNode): AstNode | undefined {
   return undefined;
 }
 
-/**
- * The source columns a query reads: every name it refers to as a column, anywhere (subqueries too),
- * less the names it defines itself (select-list aliases such as `failed`, subquery and table aliases,
- * CTE names). A `*` anywhere means all columns.
- */
-export function referencedColumns(node: unknown): Set<string> | 'all' {
-  const referenced = new Set<string>();
+export interface ColumnReferences {
+  /**
+   * Every name the query refers to as a column, anywhere (subqueries too). In `a.b`, both names, unless `a` is the
+   * alias of an expression (`unnest(items) AS item`): then `b` is a field of it, not a column.
+   */
+  columns: Set<string>;
+  /** Names the query defines itself: select-list, subquery and table aliases, CTE names. */
+  defined: Set<string>;
+}
+
+/** The columns a query may read from its source, and the names it defines; 'all' when it selects `*` anywhere. */
+export function referencedColumns(node: unknown): ColumnReferences | 'all' {
+  const refs: string[][] = [];
+  const expressionAliases = new Set<string>();
+  const tableAliases = new Set<string>();
   const defined = new Set<string>();
   let all = false;
   const walk = (value: unknown) => {
     if (Array.isArray(value)) return value.forEach(walk);
     if (!value || typeof value !== 'object') return;
     const n = value as AstNode;
-    if (n.class === 'COLUMN_REF') for (const name of (n.column_names as string[]) ?? []) referenced.add(name);
+    if (n.class === 'COLUMN_REF') refs.push((n.column_names as string[]) ?? []);
     if (n.class === 'STAR') all = true;
-    if (typeof n.alias === 'string' && n.alias !== '') defined.add(n.alias);
-    if (n.cte_map && typeof n.cte_map === 'object')
-      for (const entry of (n.cte_map as { map?: { key: string }[] }).map ?? []) defined.add(entry.key);
+    if (typeof n.alias === 'string' && n.alias !== '') {
+      defined.add(n.alias);
+      // Expressions carry a class; table references do not.
+      (typeof n.class === 'string' ? expressionAliases : tableAliases).add(n.alias);
+    }
+    if (n.cte_map && typeof n.cte_map === 'object') {
+      for (const entry of (n.cte_map as { map?: { key: string }[] }).map ?? []) {
+        defined.add(entry.key);
+        tableAliases.add(entry.key);
+      }
+    }
     Object.values(n).forEach(walk);
   };
   walk(node);
   if (all) return 'all';
-  return new Set([...referenced].filter((name) => !defined.has(name)));
+  const columns = new Set<string>();
+  for (const names of refs) {
+    const [first, ...rest] = names;
+    if (first === undefined) continue;
+    columns.add(first);
+    if (!(expressionAliases.has(first) && !tableAliases.has(first))) for (const name of rest) columns.add(name);
+  }
+  return { columns, defined };
 }

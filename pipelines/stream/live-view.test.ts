@@ -217,6 +217,39 @@ FROM events GROUP BY event_date, method\n`,
     }
   });
 
+  it('reads the fields a pipeline names even where an alias repeats them, and not the fields of an unnested struct', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    // `country AS country` defines the name it reads; `item.quantity` is a struct field, not the events' quantity.
+    await writeFile(
+      join(t.workspace.paths.pipelines, 'country_units.sql'),
+      `-- description: x\n-- grain: day\n-- realtime: true
+SELECT event_date, country AS country, count(*) AS n, CAST(sum(item.quantity) AS BIGINT) AS units
+FROM (SELECT event_date, country, unnest(CAST(CAST(items AS JSON) AS STRUCT(product_id VARCHAR, quantity BIGINT, price DECIMAL(18, 2))[])) AS item FROM events)
+GROUP BY event_date, country\n`,
+    );
+    const file = join(t.root, 'events.ndjson');
+    await writeEvents(file, { days: 2, eventsPerDay: 300, seed: 5, duplicates: 0.05, late: 0, malformed: 0 }, 'ndjson');
+    await importFile(t.workspace, file);
+    const run = await runPipelines(t.workspace);
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
+    const view = await LiveView.create(t.workspace, { source: file, modes: ['exact'] });
+    try {
+      for (const batch of batches(lines, [0.5])) await view.ingest(batch);
+      expect(view.problems).toEqual([]);
+      const live = view.rows('country_units', 'exact');
+      const batch = await t.workspace.catalog.all<Record<string, unknown>>(
+        'SELECT * FROM country_units ORDER BY event_date, country',
+      );
+      expect(live.every((r) => r.country !== null)).toBe(true);
+      expect(live).toEqual(batch);
+      const columns = await t.workspace.catalog.all<{ column_name: string }>(`DESCRIBE ${view.exactEventsTable}`);
+      expect(columns.map((c) => c.column_name)).not.toContain('quantity');
+    } finally {
+      await view.close();
+    }
+  });
+
   it('reports a realtime pipeline whose aggregates cannot be merged, and keeps the others', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(

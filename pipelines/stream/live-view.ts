@@ -139,6 +139,8 @@ export class LiveView {
     private readonly aggregates: Set<string>,
     /** The fields the realtime pipelines refer to ('all' when one selects *). */
     private readonly wanted: Set<string> | 'all',
+    /** Names the pipelines define themselves (aliases): read only where events have such a field. */
+    private readonly defined: Set<string>,
     /** Keep every arrival, duplicates included (reconciliation needs the set of duplicate arrivals). */
     private readonly keepArrivals: boolean,
     scratch: string,
@@ -156,10 +158,12 @@ export class LiveView {
     const { pipelines } = await loadPipelines(connection, workspace.paths.pipelines);
     const definitions = pipelines.filter((p) => p.realtime && (!options.pipelines || options.pipelines.includes(p.name)));
     let wanted: Set<string> | 'all' = new Set<string>();
+    const defined = new Set<string>();
     for (const definition of definitions) {
       const parsed = await parseStatement(connection, definition.sql);
       const refs = parsed.ok ? referencedColumns(parsed.statement) : 'all';
-      wanted = wanted === 'all' || refs === 'all' ? 'all' : new Set([...wanted, ...refs]);
+      if (refs !== 'all') for (const name of refs.defined) defined.add(name);
+      wanted = wanted === 'all' || refs === 'all' ? 'all' : new Set([...wanted, ...refs.columns]);
     }
     // Batches are written where DuckDB can read them fastest: memory-backed /dev/shm where there is one.
     const scratch = (await stat('/dev/shm')
@@ -176,6 +180,7 @@ export class LiveView {
       definitions,
       await aggregateFunctionNames(connection),
       wanted,
+      defined,
       options.keepArrivals ?? false,
       scratch,
     );
@@ -237,7 +242,9 @@ export class LiveView {
     // Names a pipeline uses that no event has shown yet are read as text: their column exists, empty.
     if (this.wanted !== 'all') {
       const known = new Set(fields.map((f) => f.key));
-      for (const name of this.wanted) if (!known.has(name) && this.isField(name)) fields.push({ key: name, type: 'VARCHAR' });
+      for (const name of this.wanted) {
+        if (!known.has(name) && this.isField(name) && !this.defined.has(name)) fields.push({ key: name, type: 'VARCHAR' });
+      }
     }
     this.fields = fields;
     const { plan, input } = this.plan();
@@ -285,10 +292,7 @@ export class LiveView {
     }
   }
 
-  /**
-   * Whether a referenced name can be an event field. Names that are aliases (a subquery's `item`) become
-   * empty text columns nothing reads, which is harmless; metadata and the partition column are computed.
-   */
+  /** Whether a referenced name can be an event field: metadata and the partition column are computed. */
   private isField(name: string): boolean {
     return !(LAKE_META_COLUMNS as readonly string[]).includes(name) && name !== 'event_date';
   }
