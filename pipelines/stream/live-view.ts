@@ -345,20 +345,22 @@ export class LiveView {
       throw new Error(`live view: a batch of ${batch.count} lines was read as ${counted?.n} rows`);
     }
     result.events = Number(counted?.ok ?? 0);
-    const lines = Array.from(batch.lineNumbers);
-    const first = lines[0] as number;
-    const contiguous = lines[lines.length - 1] === first + lines.length - 1;
+    // Line numbers only increase: the batch's lines are consecutive when the last is first + count - 1.
+    const numbers = batch.lineNumbers;
+    const first = numbers[0] as number;
+    const contiguous = numbers[numbers.length - 1] === first + numbers.length - 1;
+    const lines = (): number[] => Array.from(numbers);
     if (!contiguous) {
       // Blank or rejected lines were left out of the batch: each row's line is looked up by position.
       await c.run(
-        `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines.join(',')}]`)}::BIGINT[]) AS line`,
+        `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines().join(',')}]`)}::BIGINT[]) AS line`,
       );
     }
     const base = this.arrivals;
     this.arrivals += batch.count;
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(base, contiguous ? first : undefined)}`);
     await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS ${batchEventsSql(base, contiguous ? first : undefined, true)}`);
-    if (result.events < batch.count) result.rejects = await this.rejects(batch.data, lines, contiguous);
+    if (result.events < batch.count) result.rejects = await this.rejects(batch.data, lines(), contiguous);
     this.step('number rows');
     if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_events`);
 
