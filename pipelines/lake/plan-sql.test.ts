@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { trimmedOrNull } from './plan.js';
-import { localDateSql } from './timestamps.js';
+import { localDateSql, setKnownTimeZones, textToTimestamptz } from './timestamps.js';
 
 // The fast forms must give exactly what the plain DuckDB functions give: each is checked against them.
 let instance: DuckDBInstance;
@@ -52,5 +52,25 @@ describe('lake SQL fast paths', () => {
       )`);
     expect(total).toBe(2 * (69_999 - 2048) + 6);
     expect(bad).toBe(0);
+  });
+
+  it('reads "… <zone>" for exactly the zone names DuckDB knows, and nothing for names it does not', async () => {
+    const names = (await connection.runAndReadAll('SELECT name FROM pg_timezone_names()')).getRowsJson().map((r) => String(r[0]));
+    setKnownTimeZones(names);
+    const parsed = textToTimestamptz(`'2020-06-01 12:00:00 ' || z`, 'UTC');
+    // Every known name, against timezone() itself; then near misses: other case, pieces of names, names run together.
+    const [bad, total] = await mismatches(`
+      SELECT count(*) FILTER (WHERE ${parsed} IS DISTINCT FROM timezone(z, TIMESTAMP '2020-06-01 12:00:00')), count(*)
+      FROM pg_timezone_names() t(z)`);
+    expect(total).toBe(names.length);
+    expect(bad).toBe(0);
+    const misses = ['utc', 'Europe', 'Paris', 'rope/Paris', 'Europe/Pari', 'Europe/ParisX', 'UTCUTC', 'Nowhere/Zone', 'Zulu2'];
+    expect(names.filter((n) => misses.includes(n))).toEqual([]);
+    const rows = (
+      await connection.runAndReadAll(
+        `SELECT z, ${parsed} IS NULL FROM (VALUES ${misses.map((m) => `('${m}')`).join(', ')}) v(z)`,
+      )
+    ).getRowsJson();
+    expect(rows.map((r) => r[1])).toEqual(misses.map(() => true));
   });
 });
