@@ -67,9 +67,7 @@ describe('lake SQL fast paths', () => {
     const misses = ['utc', 'Europe', 'Paris', 'rope/Paris', 'Europe/Pari', 'Europe/ParisX', 'UTCUTC', 'Nowhere/Zone', 'Zulu2'];
     expect(names.filter((n) => misses.includes(n))).toEqual([]);
     const rows = (
-      await connection.runAndReadAll(
-        `SELECT z, ${parsed} IS NULL FROM (VALUES ${misses.map((m) => `('${m}')`).join(', ')}) v(z)`,
-      )
+      await connection.runAndReadAll(`SELECT z, ${parsed} IS NULL FROM (VALUES ${misses.map((m) => `('${m}')`).join(', ')}) v(z)`)
     ).getRowsJson();
     expect(rows.map((r) => r[1])).toEqual(misses.map(() => true));
   });

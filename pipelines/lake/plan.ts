@@ -21,6 +21,8 @@ export interface SourceField {
   key: string;
   /** DuckDB type the lake stores it as. */
   type: string;
+  /** The reader already yields this type (the live view reads such fields typed): no cast, no drift check. */
+  native?: boolean;
 }
 
 export interface PlanInput {
@@ -177,7 +179,7 @@ export function buildPlan(input: PlanInput): ImportPlan {
       columns.push({ name, sql: ref(field.key) });
       continue;
     }
-    const value = castText(ref(field.key), field.type, input.timezone);
+    const value = field.native ? { sql: ref(field.key) } : castText(ref(field.key), field.type, input.timezone);
     columns.push({ name, sql: value.sql });
     if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
   }

@@ -63,7 +63,7 @@ function firstLines(data: Buffer, count: number): Buffer {
 
 /** Replays a log from its start into a fresh live view, keeping every arrival. */
 async function replay(workspace: Workspace, log: string, pipeline: string, options: OperationOptions & { throughLine?: number }) {
-  const view = await LiveView.create(workspace, { source: log, pipelines: [pipeline], keepArrivals: true });
+  const view = await LiveView.create(workspace, { source: log, pipelines: [pipeline] });
   const tailer = new Tailer({
     path: log,
     start: 'beginning',

@@ -67,4 +67,15 @@ describe('IdentitySet', () => {
     expect(keys.every(([a, b]) => set.has(a, b))).toBe(true);
     expect(keys.every(([a, b]) => !set.add(a, b))).toBe(true);
   });
+
+  it('makes room for many keys at once without losing or changing the ones it holds', () => {
+    const set = new IdentitySet(16);
+    for (let i = 1; i <= 10; i++) set.add(i * 4294967296 + 1, i);
+    const before = set.bytes;
+    set.reserve(100_000);
+    // Half full at most: 100,010 keys need 262,144 slots of 16 bytes.
+    expect([set.size, set.bytes, before]).toEqual([10, 262_144 * 16, 32 * 16]);
+    for (let i = 1; i <= 10; i++) expect(set.has(i * 4294967296 + 1, i)).toBe(true);
+    expect(set.has(1, 1)).toBe(false);
+  });
 });

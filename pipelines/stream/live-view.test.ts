@@ -147,7 +147,7 @@ describe('the live view', () => {
       event('d', 'UserVisitedWebsite', 'not a time'),
     ];
     const batch: LiveBatch = { data: Buffer.from(text.join('\n') + '\n'), lineNumbers: [1, 2, 4, 5, 8, 9], count: 6 };
-    const view = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['naive', 'exact'], keepArrivals: true });
+    const view = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['naive', 'exact'] });
     try {
       const result = await view.ingest(batch);
       expect([result.events, result.newEvents]).toEqual([3, 2]);

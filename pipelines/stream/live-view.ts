@@ -14,24 +14,12 @@ import { normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import { aggregateFunctionNames, compileIncremental, NotIncrementalError, type IncrementalPipeline } from './incremental.js';
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
-import { IdentitySet, identityKeysSql } from './identity-set.js';
+import { IdentitySet } from './identity-set.js';
+import { ArrivalStore } from './arrivals.js';
 
 export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
 export type LiveMode = (typeof LIVE_MODES)[number];
-
-/**
- * A batch's events (the rows of batch_all that land), each with its source line and its arrival
- * number, both from the row's position: the line is `firstLine` + position when the batch's lines are
- * consecutive, else looked up in live_lines.
- */
-function batchEventsSql(base: number, firstLine: number | undefined, exact = false): string {
-  const line = firstLine === undefined ? 'l.line' : `${firstLine}::BIGINT + b.rowid`;
-  const from =
-    firstLine === undefined ? 'batch_all b JOIN (SELECT rowid AS __r, line FROM live_lines) l ON l.__r = b.rowid' : 'batch_all b';
-  return `SELECT b.* EXCLUDE (_ok, _repeat), ${line} AS _source_line, ${base + 1}::BIGINT + b.rowid AS _arrival FROM ${from}
-    WHERE b._ok${exact ? ' AND NOT b._repeat' : ''}`;
-}
 
 /** Columns whose first holds arrival numbers, sorted by it (a no-op, checked in one pass, when they already are). */
 export function inArrivalOrder<T extends Float64Array[]>(columns: T): T {
@@ -105,33 +93,104 @@ export interface LiveCounters {
 
 const RAW_LIMIT = 4096;
 
+/** Leaf types DuckDB's JSON reader yields exactly as a cast of the value's text would (see `readsNatively`). */
+const NATIVE_LEAVES = new Set([
+  'VARCHAR',
+  'BOOLEAN',
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+  'FLOAT',
+  'DOUBLE',
+]);
+
+/**
+ * Whether a field of this type can be read by DuckDB's JSON reader as the type itself rather than as text
+ * cast afterwards: nested values (`items`, a list of structs) are then parsed once instead of being
+ * rendered as JSON text and parsed again (a third of reading a batch, measured). Only types whose values
+ * come out the same either way: not DECIMAL (the reader goes through a double), nor times, JSON or
+ * UUIDs, which are parsed the way imports parse them. The type text is DuckDB's own (DESCRIBE).
+ */
+export function readsNatively(type: string): boolean {
+  const tokens = type.match(/"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*|\d+|[()[\],]/g) ?? [];
+  let at = 0;
+  const peek = () => tokens[at];
+  const take = () => tokens[at++];
+  const parse = (): boolean => {
+    let ok: boolean;
+    const head = take()?.toUpperCase();
+    if (head === 'STRUCT' || head === 'MAP') {
+      if (take() !== '(') return false;
+      ok = true;
+      for (;;) {
+        if (head === 'STRUCT') take(); // the field's name
+        ok = parse() && ok;
+        const next = take();
+        if (next === ')') break;
+        if (next !== ',') return false;
+      }
+    } else {
+      ok = head !== undefined && NATIVE_LEAVES.has(head);
+      // A multi-word name (TIMESTAMP WITH TIME ZONE) or parameters (DECIMAL(18,2)): never a native leaf.
+      while (peek() !== undefined && /^[A-Za-z(]/.test(peek() as string)) {
+        ok = false;
+        if (take() === '(') while (take() !== ')' && peek() !== undefined);
+      }
+    }
+    while (peek() === '[') {
+      take();
+      if (peek() !== ']') take();
+      if (take() !== ']') return false;
+    }
+    return ok;
+  };
+  return parse() && at === tokens.length;
+}
+
+/** A connection whose `events` is one mode's view of the current batch, and the pipelines whose deltas run on it. */
+interface Lane {
+  mode: LiveMode;
+  connection: Connection;
+  pipelines: Compiled[];
+}
+
 /**
  * The speed layer: realtime results of every `realtime: true` pipeline, per partition seen, in naive
  * and exact mode, updated batch by batch. A batch is parsed by DuckDB, reading only the fields realtime
- * pipelines use, and typed by the same plan imports use (fields, identities, event times); each
- * pipeline's delta query then runs over just the batch and merges into state. Exact mode keeps the
- * events it has seen in an in-memory database attached to the workspace's DuckDB, where the served view
- * can merge them with the lake; identities are checked against an index of 104-bit keys (IdentitySet),
- * so a batch costs the same however many events came before it.
+ * pipelines use, and typed by the same plan imports use (fields, identities, event times), straight into
+ * the arrival store; each pipeline's delta query then runs over just the batch and merges into state.
+ * Everything that arrived stays in the store (an in-memory database attached to the workspace's DuckDB),
+ * where the served view can merge it with the lake; identities are checked against an index of 104-bit
+ * keys (IdentitySet), so a batch costs the same however many events came before it. The delta queries
+ * run on their own connections, one lane per mode (two for a single mode), side by side: for a small batch,
+ * planning a query costs more than running it, and two cores plan two queries at once.
  */
 export class LiveView {
   private fields: SourceField[] | undefined;
   private compiled: Compiled[] = [];
+  private lanes: Lane[] = [];
   readonly problems: LiveProblem[] = [];
   private arrivals = 0;
   readonly counters: LiveCounters = { lines: 0, events: 0, newEvents: 0, rejects: 0 };
   /** Identities of the exact events held (first arrival wins). */
   private readonly seen = new IdentitySet();
+  private readonly store: ArrivalStore;
+  private typedRowsSql = '';
   private readonly batchFile: string;
   private batchHandle: FileHandle | undefined;
-  /** Milliseconds per ingest step, summed over batches (for `npm run bench`). */
+  /** Milliseconds per ingest step, summed over batches (for `npm run bench`; lanes' steps overlap in time). */
   readonly timings: Record<string, number> = {};
   private mark = 0;
 
   private constructor(
     private readonly workspace: Workspace,
     private readonly connection: Connection,
-    /** The attached in-memory database holding this view's exact events. */
+    /** The attached in-memory database holding this view's arrivals. */
     readonly database: string,
     readonly modes: readonly LiveMode[],
     readonly source: string,
@@ -141,16 +200,15 @@ export class LiveView {
     private readonly wanted: Set<string> | 'all',
     /** Names the pipelines define themselves (aliases): read only where events have such a field. */
     private readonly defined: Set<string>,
-    /** Keep every arrival, duplicates included (reconciliation needs the set of duplicate arrivals). */
-    private readonly keepArrivals: boolean,
     scratch: string,
   ) {
     this.batchFile = join(scratch, `recount-${database}-batch.ndjson`);
+    this.store = new ArrivalStore(connection, database);
   }
 
   static async create(
     workspace: Workspace,
-    options: { modes?: readonly LiveMode[]; pipelines?: string[]; source: string; keepArrivals?: boolean },
+    options: { modes?: readonly LiveMode[]; pipelines?: string[]; source: string },
   ): Promise<LiveView> {
     const connection = await workspace.connect();
     const database = `live_${randomBytes(4).toString('hex')}`;
@@ -181,7 +239,6 @@ export class LiveView {
       await aggregateFunctionNames(connection),
       wanted,
       defined,
-      options.keepArrivals ?? false,
       scratch,
     );
     const lake = (await connection.all<{ column_name: string; column_type: string }>('DESCRIBE raw_events')).filter(
@@ -203,13 +260,14 @@ export class LiveView {
     return this.fields !== undefined;
   }
 
+  /** Each identity's first arrival, with `_source_line` and `_arrival`. */
   get exactEventsTable(): string {
-    return `${ident(this.database)}.main.exact_events`;
+    return this.store.exactEvents;
   }
 
-  /** Every arrival, when the view keeps them. */
+  /** Every arrival that is an event, duplicates included, with `_source_line` and `_arrival`. */
   get arrivalsTable(): string {
-    return `${ident(this.database)}.main.arrivals`;
+    return this.store.arrivals;
   }
 
   /** Compiled realtime pipelines, by name. */
@@ -217,10 +275,11 @@ export class LiveView {
     return this.compiled.find((c) => c.definition.name === pipeline)?.incremental;
   }
 
-  private step(name: string): void {
+  private step(name: string, since = this.mark): number {
     const now = performance.now();
-    this.timings[name] = (this.timings[name] ?? 0) + (now - this.mark);
-    this.mark = now;
+    this.timings[name] = (this.timings[name] ?? 0) + (now - since);
+    if (since === this.mark) this.mark = now;
+    return now;
   }
 
   /**
@@ -237,7 +296,10 @@ export class LiveView {
     const names = this.wanted === 'all' ? [...types.keys()] : [...this.wanted];
     for (const name of names) {
       if (fields.some((f) => f.key === name) || (CANONICAL_COLUMNS as readonly string[]).includes(name)) continue;
-      if (types.has(name) || this.wanted === 'all') fields.push({ key: name, type: types.get(name) ?? 'VARCHAR' });
+      if (types.has(name) || this.wanted === 'all') {
+        const type = types.get(name) ?? 'VARCHAR';
+        fields.push({ key: name, type, ...(readsNatively(type) ? { native: true } : {}) });
+      }
     }
     // Names a pipeline uses that no event has shown yet are read as text: their column exists, empty.
     if (this.wanted !== 'all') {
@@ -247,28 +309,24 @@ export class LiveView {
       }
     }
     this.fields = fields;
-    const { plan, input } = this.plan();
-    await this.connection.run(
-      `CREATE OR REPLACE TEMP TABLE live_staged (${fields.map((f) => `${ident(f.key)} VARCHAR`).join(', ')})`,
-    );
-    await this.connection.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, false AS _repeat FROM (${selectTypedRows(plan, input, 'live_staged')}) LIMIT 0`,
-    );
-    await this.connection.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(0, 1)}`);
-    // The log's path, the import time and id are the same for every live event: not stored per row.
-    const columns = (await this.connection.all<{ column_name: string; column_type: string }>('DESCRIBE batch_events'))
-      .map((c) => `${ident(c.column_name)} ${c.column_type}`)
-      .join(', ');
-    await this.connection.run(`CREATE TABLE ${this.exactEventsTable} (${columns})`);
-    if (this.keepArrivals) await this.connection.run(`CREATE TABLE ${this.arrivalsTable} (${columns})`);
-    // A typed, empty events view lets each pipeline bind and compile before any event arrives.
-    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM batch_events`);
+    const empty = `(SELECT ${fields.map((f) => `NULL::${this.readType(f)} AS ${ident(f.key)}`).join(', ')} LIMIT 0)`;
+    await this.store.create(this.typedRows(empty));
+    this.typedRowsSql = this.typedRows(this.batchReader(true));
+    for (const mode of this.modes) {
+      for (let i = 0; i < (this.modes.length === 1 ? 2 : 1); i++) {
+        const connection = await this.workspace.connect();
+        await connection.run(`CREATE TEMP VIEW events AS SELECT * FROM ${this.store.batch(mode)}`);
+        this.lanes.push({ mode, connection, pipelines: [] });
+      }
+    }
+    // The view's own connection sees a typed, empty batch as its events, so each pipeline binds and compiles.
+    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ${this.store.batch('exact')}`);
     for (const definition of this.definitions) {
       try {
         const incremental = await compileIncremental(this.connection, definition, this.aggregates);
         const delta = await this.connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
         const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
-        this.compiled.push({
+        const compiled: Compiled = {
           definition,
           incremental,
           states: new Map(
@@ -282,7 +340,12 @@ export class LiveView {
             ]),
           ),
           rows: new Map(this.modes.map((m) => [m, new Map()])),
-        });
+        };
+        this.compiled.push(compiled);
+        for (const mode of this.modes) {
+          const lanes = this.lanes.filter((l) => l.mode === mode);
+          (lanes[(this.compiled.length - 1) % lanes.length] as Lane).pipelines.push(compiled);
+        }
       } catch (error) {
         this.problems.push({
           pipeline: definition.name,
@@ -297,11 +360,16 @@ export class LiveView {
     return !(LAKE_META_COLUMNS as readonly string[]).includes(name) && name !== 'event_date';
   }
 
+  /** How the batch reader reads a field: as its type where the JSON reader gives it exactly, else as text. */
+  private readType(field: SourceField): string {
+    return field.native ? field.type : 'VARCHAR';
+  }
+
   /** The import plan for live rows: read straight from the batch file (positionless), or from live_staged with `lineSql`. */
-  private plan(lineSql?: string): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
+  private plan(lineSql?: string, text = false): { plan: ReturnType<typeof buildPlan>; input: PlanInput } {
     const input: PlanInput = {
       kind: 'text',
-      fields: this.fields ?? [],
+      fields: (this.fields ?? []).map((f) => (text ? { key: f.key, type: f.type } : f)),
       aliases: this.workspace.settings.fields,
       firstRowLine: 1,
       hasPlaceholders: false,
@@ -314,16 +382,21 @@ export class LiveView {
     return { plan: buildPlan(input), input };
   }
 
+  /** Typed rows from a source with the reader's columns: fields, event_date and `_ok`, one row per line. */
+  private typedRows(source: string): string {
+    const { plan, input } = this.plan();
+    return selectTypedRows(plan, input, source);
+  }
+
   /** Takes in a batch of log lines; returns what changed. */
   async ingest(batch: LiveBatch): Promise<LiveIngest> {
     this.mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
     if (batch.count === 0) return result;
-    const c = this.connection;
     await this.writeBatchFile(batch.data);
     this.step('write batch file');
     if (!this.fields) {
-      const sampled = await c
+      const sampled = await this.connection
         .all<{ column_name: string; column_type: string }>(
           `DESCRIBE SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true)`,
         )
@@ -331,81 +404,42 @@ export class LiveView {
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
       this.step('schema from the first batch');
     }
-    // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and kept in
-    // one pass; rowid is the line's position in the batch.
-    const { plan, input } = this.plan();
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE batch_all AS SELECT *, false AS _repeat FROM (${selectTypedRows(plan, input, this.batchReader())})`,
-    );
-    this.step('read and type');
-    const counted = await c.one<{ n: number; ok: number }>(
-      'SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE _ok)::DOUBLE AS ok FROM batch_all',
-    );
-    if (Number(counted?.n) !== batch.count) {
-      throw new Error(`live view: a batch of ${batch.count} lines was read as ${counted?.n} rows`);
-    }
-    result.events = Number(counted?.ok ?? 0);
     // Line numbers only increase: the batch's lines are consecutive when the last is first + count - 1.
     const numbers = batch.lineNumbers;
     const first = numbers[0] as number;
     const contiguous = numbers[numbers.length - 1] === first + numbers.length - 1;
     const lines = (): number[] => Array.from(numbers);
-    if (!contiguous) {
-      // Blank or rejected lines were left out of the batch: each row's line is looked up by position.
-      await c.run(
-        `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines().join(',')}]`)}::BIGINT[]) AS line`,
-      );
-    }
     const base = this.arrivals;
+    // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and stored in one pass.
+    const appended = await this.store.append(this.typedRowsSql, batch.count, base, contiguous ? first : lines());
     this.arrivals += batch.count;
-    await c.run(`CREATE OR REPLACE TEMP VIEW batch_events AS ${batchEventsSql(base, contiguous ? first : undefined)}`);
-    await c.run(`CREATE OR REPLACE TEMP VIEW batch_exact AS ${batchEventsSql(base, contiguous ? first : undefined, true)}`);
-    if (result.events < batch.count) result.rejects = await this.rejects(batch.data, lines(), contiguous);
-    this.step('number rows');
-    if (this.keepArrivals) await c.run(`INSERT INTO ${this.arrivalsTable} SELECT * FROM batch_events`);
+    result.events = appended.events;
+    this.step('read and type');
+    if (result.events < batch.count) {
+      result.rejects = await this.rejects(batch.data, lines(), contiguous);
+      await this.store.dropRejected();
+      this.step('rejects');
+    }
 
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
-      // In arrival order without a sort: DuckDB keeps a table's insertion order when a query has no ORDER BY
-      // (preserve_insertion_order), and the arrivals are checked to be in order all the same.
-      const columns = (await c.doubleColumns(`SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM batch_events`)) as [
-        Float64Array,
-        Float64Array,
-        Float64Array,
-      ];
-      const [arrivals, k1, k2] = inArrivalOrder(columns);
-      const repeats: number[][] = [];
+      const [arrivals, k1, k2] = inArrivalOrder(await this.store.identityKeys());
+      const repeats: number[] = [];
+      this.seen.reserve(arrivals.length);
       for (let i = 0; i < arrivals.length; i++) {
-        if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push([arrivals[i] as number]);
+        if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push(arrivals[i] as number);
       }
       this.step('identity index');
-      if (repeats.length > 0) {
-        await c.run('CREATE OR REPLACE TEMP TABLE live_repeats (_arrival DOUBLE)');
-        await c.appendDoubles('live_repeats', repeats);
-        // Marked, not copied out: the repeats are few, and each reader of batch_exact skips them as it scans.
-        await c.run(
-          `UPDATE batch_all SET _repeat = true WHERE rowid IN (SELECT (_arrival - ${base + 1})::BIGINT FROM live_repeats)`,
-        );
-      }
-      this.step('mark repeats');
-      await c.run(`INSERT INTO ${this.exactEventsTable} SELECT * FROM batch_exact`);
+      // Marked, not copied out: the repeats are few, and each reader of the exact batch skips them as it scans.
+      await this.store.markRepeats(repeats);
       result.newEvents = result.events - repeats.length;
-      this.step('keep exact events');
+      this.step('mark repeats');
     }
-    for (const mode of this.modes) {
-      await c.run(
-        `CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (_arrival) FROM ${mode === 'exact' ? 'batch_exact' : 'batch_events'}`,
-      );
-      for (const p of this.compiled) {
-        const reader = await c.read(p.incremental.deltaSql);
-        this.step('delta queries');
-        const changed = (p.states.get(mode) as PipelineState).merge(reader.convertRows(JsonDuckDBValueConverter) as Json[][]);
-        this.step('merge');
-        const rows = await this.finalize(p, mode, changed);
-        this.step('finalize');
-        if (rows.length) result.updates.push({ pipeline: p.definition.name, mode, rows });
-      }
-    }
+    const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane)));
+    result.updates = this.modes.flatMap((mode) =>
+      this.compiled.flatMap((p) => updates.flat().filter((u) => u.mode === mode && u.pipeline === p.definition.name)),
+    );
+    this.mark = performance.now();
     this.counters.lines += result.lines;
     this.counters.events += result.events;
     this.counters.newEvents += result.newEvents;
@@ -413,10 +447,26 @@ export class LiveView {
     return result;
   }
 
-  private async finalize(p: Compiled, mode: LiveMode, groups?: Set<string>): Promise<LiveRow[]> {
+  /** Runs a lane's delta queries over the current batch, merges them into state and finalizes the changed groups. */
+  private async applyLane(lane: Lane): Promise<LiveUpdate[]> {
+    const updates: LiveUpdate[] = [];
+    let mark = performance.now();
+    for (const p of lane.pipelines) {
+      const reader = await lane.connection.read(p.incremental.deltaSql);
+      mark = this.step('delta queries', mark);
+      const changed = (p.states.get(lane.mode) as PipelineState).merge(reader.convertRows(JsonDuckDBValueConverter) as Json[][]);
+      mark = this.step('merge', mark);
+      const rows = await this.finalize(lane.connection, p, lane.mode, changed);
+      mark = this.step('finalize', mark);
+      if (rows.length) updates.push({ pipeline: p.definition.name, mode: lane.mode, rows });
+    }
+    return updates;
+  }
+
+  private async finalize(connection: Connection, p: Compiled, mode: LiveMode, groups?: Set<string>): Promise<LiveRow[]> {
     const sql = (p.states.get(mode) as PipelineState).finalizeSql(groups);
     if (!sql) return [];
-    const reader = await this.connection.read(sql);
+    const reader = await connection.read(sql);
     const names = p.incremental.outputColumns;
     const keys = p.incremental.keyOutputs;
     const rows = (reader.convertRows(JsonDuckDBValueConverter) as Json[][]).map((r) =>
@@ -439,11 +489,11 @@ export class LiveView {
     await this.batchHandle.truncate(data.length);
   }
 
-  /** The batch file, every field a pipeline uses read as text. */
-  private batchReader(): string {
+  /** The batch file, each field a pipeline uses read typed where that is exact (`typed`), else as text. */
+  private batchReader(typed = false): string {
     const fields = this.fields as SourceField[];
     return `read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true,
-      columns = {${fields.map((f) => `${literal(f.key)}: 'VARCHAR'`).join(', ')}})`;
+      columns = {${fields.map((f) => `${literal(f.key)}: ${literal(typed ? this.readType(f) : 'VARCHAR')}`).join(', ')}})`;
   }
 
   /** Why rows of the batch did not become events (rare: the batch is read again, as text, to say why). */
@@ -452,11 +502,14 @@ export class LiveView {
     await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader()}`);
     let lineSql = `(rowid + ${lines[0]})`;
     if (!contiguous) {
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE live_lines AS SELECT unnest(${literal(`[${lines.join(',')}]`)}::BIGINT[]) AS line`,
+      );
       await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT s.*, l.line AS __line FROM
         (SELECT rowid AS __r, * FROM live_staged) s JOIN (SELECT rowid AS __r, line FROM live_lines) l USING (__r) ORDER BY __r`);
       lineSql = '"__line"';
     }
-    const { plan } = this.plan(lineSql);
+    const { plan } = this.plan(lineSql, true);
     const rows = await c.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
     const text = data.toString('utf8').split('\n');
     const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
@@ -482,8 +535,8 @@ export class LiveView {
 
   /**
    * Releases what the batch layer covers: groups of partitions up to each pipeline's watermark, and
-   * exact events up to `eventsThrough` that the lake now holds (events not yet in the lake are kept:
-   * the served view merges them with batch results).
+   * exact events up to `eventsThrough` that the lake now holds, with their repeats (events not yet in the
+   * lake are kept: the served view merges them with batch results).
    */
   async release(
     watermarks: Record<string, string | null>,
@@ -501,17 +554,11 @@ export class LiveView {
     }
     let events = 0;
     if (eventsThrough && this.ready && this.modes.includes('exact')) {
-      const inLake = `e.event_date <= DATE ${literal(eventsThrough)}
-        AND EXISTS (SELECT 1 FROM ${ident(this.workspace.catalogName)}.main.events l WHERE l.event_id = e.event_id AND l.event_date <= DATE ${literal(eventsThrough)})`;
-      await this.connection.run(
-        `CREATE OR REPLACE TEMP TABLE released AS SELECT _arrival FROM ${this.exactEventsTable} e WHERE ${inLake}`,
-      );
-      events = Number((await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM released`))?.n ?? 0);
-      const [k1, k2] = (await this.connection.doubleColumns(
-        `SELECT ${identityKeysSql('event_id')} FROM ${this.exactEventsTable} WHERE _arrival IN (SELECT _arrival FROM released)`,
-      )) as [Float64Array, Float64Array];
+      const released = await this.store.release(`e.event_date <= DATE ${literal(eventsThrough)}
+        AND EXISTS (SELECT 1 FROM ${ident(this.workspace.catalogName)}.main.events l WHERE l.event_id = e.event_id AND l.event_date <= DATE ${literal(eventsThrough)})`);
+      const [k1, k2] = released.keys;
       for (let i = 0; i < k1.length; i++) this.seen.delete(k1[i] as number, k2[i] as number);
-      await this.connection.run(`DELETE FROM ${this.exactEventsTable} WHERE _arrival IN (SELECT _arrival FROM released)`);
+      events = released.events;
     }
     return { groups, events };
   }
@@ -532,15 +579,12 @@ export class LiveView {
         distinctValues += s.distinctValues();
       }
     }
-    const exact =
-      this.ready && this.modes.includes('exact')
-        ? await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${this.exactEventsTable}`)
-        : undefined;
+    const exact = this.ready && this.modes.includes('exact') ? await this.store.countExact() : 0;
     const mem = await this.connection.one<{ b: number }>(`SELECT sum(memory_usage_bytes)::DOUBLE AS b FROM duckdb_memory()`);
     return {
       groups,
       distinctValues,
-      exactEvents: Number(exact?.n ?? 0),
+      exactEvents: exact,
       duckdbBytes: Number(mem?.b ?? 0),
       identityIndexBytes: this.seen.bytes,
     };
@@ -561,7 +605,7 @@ export class LiveView {
   /** Saves the exact events beside a snapshot (they are rows, not JSON). */
   async saveEvents(path: string): Promise<void> {
     if (!this.modes.includes('exact') || !this.fields) return;
-    await this.connection.run(`COPY ${this.exactEventsTable} TO ${literal(path)} (FORMAT parquet)`);
+    await this.store.save(path);
   }
 
   /** Restores a snapshot taken by `snapshot()` (and `saveEvents`), then recomputes the live rows from state. */
@@ -574,23 +618,19 @@ export class LiveView {
         const saved = snapshot.states[p.definition.name]?.[mode];
         if (saved) (p.states.get(mode) as PipelineState).restore(saved);
         (p.rows.get(mode) as Map<string, LiveRow>).clear();
-        await this.finalize(p, mode);
+        await this.finalize(this.connection, p, mode);
       }
     }
     if (eventsPath && this.modes.includes('exact') && this.fields) {
-      await this.connection.run(`DELETE FROM ${this.exactEventsTable}`);
-      await this.connection.run(
-        `INSERT INTO ${this.exactEventsTable} BY NAME SELECT * FROM read_parquet(${literal(eventsPath)})`,
-      );
-      const [k1, k2] = (await this.connection.doubleColumns(
-        `SELECT ${identityKeysSql('event_id')} FROM ${this.exactEventsTable}`,
-      )) as [Float64Array, Float64Array];
+      const [k1, k2] = await this.store.restore(eventsPath);
       this.seen.clear();
+      this.seen.reserve(k1.length);
       for (let i = 0; i < k1.length; i++) this.seen.add(k1[i] as number, k2[i] as number);
     }
   }
 
   async close(): Promise<void> {
+    for (const lane of this.lanes) lane.connection.close();
     await this.connection.run(`DETACH ${ident(this.database)}`).catch(() => {});
     this.connection.close();
     await this.batchHandle?.close().catch(() => {});

@@ -1,0 +1,185 @@
+import type { Connection } from '../workspace/db.js';
+import { ident, literal } from '../util/sql.js';
+import { identityKeysSql } from './identity-set.js';
+
+export type ArrivalMode = 'naive' | 'exact';
+
+export interface AppendedBatch {
+  /** Rows of the batch that are events (the others are lines that did not parse into one). */
+  events: number;
+}
+
+/**
+ * What a live view has been given, held in DuckDB: one append-only table, a row per log line, typed as
+ * imports type rows, with the line's arrival number and source line, whether it became an event (`_ok`)
+ * and whether it repeats an identity that arrived before it (`_repeat`). It lives in an in-memory database
+ * attached to the workspace's DuckDB, so the served view and reconciliation can join it with the lake.
+ *
+ * A batch is read straight into the table and found again by row id: DuckDB numbers a table's rows in the
+ * order they are appended (its insertion order, kept under parallel reads), and a filter on row ids skips
+ * every row group before the batch, so a batch costs the same however much came before it and is never
+ * copied. Exact events, every arrival, and the current batch as each mode counts it are views over it;
+ * the current batch's first row id sits in a one-row table the views read, so they are created once.
+ */
+export class ArrivalStore {
+  /** Row id the next appended row gets (DuckDB does not reuse the ids of deleted rows). */
+  private nextRow = 0;
+  private firstRow = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly database: string,
+  ) {}
+
+  private name(table: string): string {
+    return `${ident(this.database)}.main.${table}`;
+  }
+
+  /** The table: every arrival, and the lines that were not events until the batch that brought them is done. */
+  get table(): string {
+    return this.name('arrived');
+  }
+
+  /** Each identity's first arrival: the exact-mode events, with `_source_line` and `_arrival`. */
+  get exactEvents(): string {
+    return this.name('exact_events');
+  }
+
+  /** Every arrival that is an event, repeats included, with `_source_line` and `_arrival`. */
+  get arrivals(): string {
+    return this.name('arrivals');
+  }
+
+  /** The current batch's events as a mode counts them (what a pipeline's `events` is for its delta query). */
+  batch(mode: ArrivalMode): string {
+    return this.name(`batch_${mode}`);
+  }
+
+  /** Creates the table with the columns of `typedRows` (typed fields, event_date and `_ok`), and the views over it. */
+  async create(typedRows: string): Promise<void> {
+    const c = this.connection;
+    await c.run(`CREATE TABLE ${this.table} AS
+      SELECT *, false AS _repeat, NULL::BIGINT AS _source_line, NULL::BIGINT AS _arrival FROM (${typedRows}) LIMIT 0`);
+    await c.run(`CREATE TABLE ${this.name('cursor')} AS SELECT 0::BIGINT AS first_row`);
+    await c.run(`CREATE TABLE ${this.name('marks')} (_arrival DOUBLE, line DOUBLE)`);
+    const current = this.name('current');
+    await c.run(
+      `CREATE VIEW ${current} AS SELECT * FROM ${this.table} WHERE rowid >= (SELECT first_row FROM ${this.name('cursor')})`,
+    );
+    await c.run(`CREATE VIEW ${this.batch('naive')} AS SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${current} WHERE _ok`);
+    await c.run(
+      `CREATE VIEW ${this.batch('exact')} AS SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${current} WHERE _ok AND NOT _repeat`,
+    );
+    await c.run(
+      `CREATE VIEW ${this.exactEvents} AS SELECT * EXCLUDE (_ok, _repeat) FROM ${this.table} WHERE _ok AND NOT _repeat`,
+    );
+    await c.run(`CREATE VIEW ${this.arrivals} AS SELECT * EXCLUDE (_ok, _repeat) FROM ${this.table} WHERE _ok`);
+  }
+
+  /**
+   * Appends a batch: `typedRows` gives one row per line, in line order. Arrival numbers follow `base`;
+   * source lines are `lines` (one per row), or `lines` + position when it is a number (consecutive lines).
+   */
+  async append(typedRows: string, count: number, base: number, lines: number | readonly number[]): Promise<AppendedBatch> {
+    const c = this.connection;
+    await this.setFirstRow(this.nextRow);
+    await c.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
+    const where = (filter: string) =>
+      c.one<{ n: number; lo: number; hi: number; ok: number }>(
+        `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok
+         FROM ${this.table} WHERE ${filter}`,
+      );
+    let rows = await where(`rowid >= ${this.firstRow}`);
+    if (Number(rows?.n) !== count || Number(rows?.lo) !== this.firstRow) {
+      // The rows are not where the count of appends puts them (after a restore, say): found by what is not numbered yet.
+      rows = await where('_arrival IS NULL');
+      await this.setFirstRow(Number(rows?.lo));
+    }
+    if (Number(rows?.n) !== count || Number(rows?.hi) - Number(rows?.lo) + 1 !== count) {
+      throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
+    }
+    this.nextRow = this.firstRow + count;
+    const batch = `rowid >= ${this.firstRow}`;
+    const arrival = `${this.table}.rowid + ${base + 1 - this.firstRow}`;
+    if (typeof lines === 'number') {
+      await c.run(
+        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${lines - this.firstRow} WHERE ${batch}`,
+      );
+    } else {
+      await this.setMarks(lines.map((line, i) => [base + 1 + i, line]));
+      await c.run(`UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = m.line::BIGINT FROM ${this.name('marks')} m
+        WHERE ${this.table}.${batch} AND m._arrival = ${arrival}`);
+    }
+    return { events: Number(rows?.ok ?? 0) };
+  }
+
+  private async setFirstRow(row: number): Promise<void> {
+    this.firstRow = row;
+    await this.connection.run(`UPDATE ${this.name('cursor')} SET first_row = ${row}`);
+  }
+
+  private async setMarks(rows: (readonly number[])[]): Promise<void> {
+    await this.connection.run(`DELETE FROM ${this.name('marks')}`);
+    await this.connection.appendDoubles('marks', rows, 'main', this.database);
+  }
+
+  /** The current batch's events: arrival numbers and both identity keys, in the order they arrived. */
+  async identityKeys(): Promise<[Float64Array, Float64Array, Float64Array]> {
+    return (await this.connection.doubleColumns(
+      `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM ${this.name('current')} WHERE _ok`,
+    )) as [Float64Array, Float64Array, Float64Array];
+  }
+
+  /** Marks arrivals of the current batch as repeats of identities that arrived before them. */
+  async markRepeats(arrivals: readonly number[]): Promise<void> {
+    if (arrivals.length === 0) return;
+    await this.setMarks(arrivals.map((a) => [a, 0]));
+    await this.connection.run(`UPDATE ${this.table} SET _repeat = true
+      WHERE rowid >= ${this.firstRow} AND _arrival IN (SELECT _arrival::BIGINT FROM ${this.name('marks')})`);
+  }
+
+  /** Lines of the current batch that did not become events: their reasons were taken, the rows are not needed. */
+  async dropRejected(): Promise<void> {
+    await this.connection.run(`DELETE FROM ${this.table} WHERE rowid >= ${this.firstRow} AND NOT _ok`);
+  }
+
+  /**
+   * Deletes exact events the `where` clause (over alias `e`) selects, and the repeats of their identities
+   * among them; returns the deleted exact events' identity keys, for the identity index.
+   */
+  async release(where: string): Promise<{ events: number; keys: [Float64Array, Float64Array] }> {
+    const c = this.connection;
+    const released = this.name('released');
+    await c.run(
+      `CREATE OR REPLACE TABLE ${released} AS SELECT e._arrival, e.event_id, e.event_date FROM ${this.exactEvents} e WHERE ${where}`,
+    );
+    const keys = (await c.doubleColumns(`SELECT ${identityKeysSql('event_id')} FROM ${released}`)) as [
+      Float64Array,
+      Float64Array,
+    ];
+    await c.run(`DELETE FROM ${this.table} t WHERE t._ok AND EXISTS (
+      SELECT 1 FROM ${released} r WHERE r.event_id = t.event_id AND r.event_date = t.event_date AND (r._arrival = t._arrival OR t._repeat))`);
+    await c.run(`DROP TABLE ${released}`);
+    return { events: keys[0].length, keys };
+  }
+
+  async countExact(): Promise<number> {
+    return Number((await this.connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${this.exactEvents}`))?.n ?? 0);
+  }
+
+  /** Writes the exact events to Parquet (beside a snapshot of the live view). */
+  async save(path: string): Promise<void> {
+    await this.connection.run(`COPY (SELECT * FROM ${this.exactEvents}) TO ${literal(path)} (FORMAT parquet)`);
+  }
+
+  /** Replaces what the store holds with exact events saved by `save`; returns their identity keys. */
+  async restore(path: string): Promise<[Float64Array, Float64Array]> {
+    const c = this.connection;
+    await c.run(`DELETE FROM ${this.table}`);
+    await c.run(`INSERT INTO ${this.table} BY NAME SELECT *, true AS _ok, false AS _repeat FROM read_parquet(${literal(path)})`);
+    return (await c.doubleColumns(`SELECT ${identityKeysSql('event_id')} FROM ${this.exactEvents}`)) as [
+      Float64Array,
+      Float64Array,
+    ];
+  }
+}
