@@ -8,7 +8,7 @@ import type { GeneratedEvent } from '../../sample-data/generator/model.js';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
-import { inArrivalOrder, LiveView, type LiveBatch } from './live-view.js';
+import { inArrivalOrder, LiveView, readsNatively, type LiveBatch } from './live-view.js';
 import { normalizeRows } from '../testing/rows.js';
 
 const REALTIME = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_product_sales', 'daily_payments', 'daily_funnel'];
@@ -286,5 +286,37 @@ describe('inArrivalOrder', () => {
     ]);
     const ordered = [Float64Array.of(1, 2, 5), Float64Array.of(7, 8, 9)];
     expect(inArrivalOrder(ordered)).toBe(ordered);
+  });
+});
+
+describe('readsNatively', () => {
+  it('reads plain text, numbers, booleans and nestings of them typed, and parses the rest from text', () => {
+    const native = [
+      'VARCHAR',
+      'BIGINT',
+      'DOUBLE',
+      'BOOLEAN',
+      'BIGINT[3]',
+      'VARCHAR[][]',
+      'MAP(VARCHAR, BIGINT)',
+      'STRUCT(product_id VARCHAR, quantity BIGINT, price DOUBLE)[]',
+      'STRUCT(date VARCHAR, "time" BIGINT, "a b" STRUCT(x DOUBLE)[])',
+    ];
+    const text = [
+      'DECIMAL(18,2)',
+      'TIMESTAMP WITH TIME ZONE',
+      'TIMESTAMP',
+      'DATE',
+      'JSON',
+      'UUID',
+      'HUGEINT',
+      'MAP(VARCHAR, DATE)',
+      'STRUCT(a DECIMAL(18,2))',
+      'STRUCT(a VARCHAR, b JSON)[]',
+      'UNION(a INTEGER)',
+      'STRUCT(a VARCHAR',
+    ];
+    expect(native.filter((t) => !readsNatively(t))).toEqual([]);
+    expect(text.filter((t) => readsNatively(t))).toEqual([]);
   });
 });
