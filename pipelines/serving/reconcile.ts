@@ -9,6 +9,7 @@ import type { PipelineDefinition } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { LiveView, type LiveRow } from '../stream/live-view.js';
 import { Tailer } from '../stream/tailer.js';
+import { feed } from '../stream/feed.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 
@@ -69,38 +70,35 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
     start: 'beginning',
     maxLineBytes: workspace.settings.import.maxLineBytes,
     watch: false,
-    // Each batch is applied before the next is asked for.
+    // A batch's memory is filled again only once the view has its own copy of the batch (feed reads ahead).
     reuseBuffers: true,
   });
   const rejects: { line: number; reason: string }[] = [];
+  const through = options.throughLine ?? Infinity;
   try {
-    for (let batches = await tailer.poll({ maxBatches: 1 }); batches.length > 0; batches = await tailer.poll({ maxBatches: 1 })) {
-      let data = false;
-      const through = options.throughLine ?? Infinity;
-      let done = false;
-      for (const batch of batches) {
-        if (options.signal?.aborted) break;
-        rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
-        let kept = batch.count;
-        while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
-        done ||= kept < batch.count || batch.rejects.some((r) => r.line > through);
-        const lineNumbers = batch.lineNumbers.subarray(0, kept);
-        const ingest = await view.ingest({
+    await feed(tailer, async (batch, read) => {
+      if (options.signal?.aborted) return false;
+      rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
+      let kept = batch.count;
+      while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+      const done = kept < batch.count || batch.rejects.some((r) => r.line > through);
+      const ingest = await view.ingest(
+        {
           data: kept === batch.count ? batch.data : firstLines(batch.data, kept),
-          lineNumbers,
+          lineNumbers: batch.lineNumbers.subarray(0, kept),
           count: kept,
-        });
-        rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
-        data ||= batch.count > 0 || batch.rejects.length > 0;
-        options.onProgress?.({
-          phase: 'replaying the log',
-          done: batch.position.offset,
-          unit: 'bytes',
-          rows: view.counters.lines,
-        });
-      }
-      if (!data || done) break;
-    }
+        },
+        { onRead: read },
+      );
+      rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
+      options.onProgress?.({
+        phase: 'replaying the log',
+        done: batch.position.offset,
+        unit: 'bytes',
+        rows: view.counters.lines,
+      });
+      return !done && (batch.count > 0 || batch.rejects.length > 0);
+    });
   } finally {
     await tailer.close();
   }

@@ -1,4 +1,4 @@
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JsonDuckDBValueConverter, type Json } from '@duckdb/node-api';
@@ -92,6 +92,8 @@ export interface LiveCounters {
 }
 
 const RAW_LIMIT = 4096;
+/** Up to this many events a batch's delta queries leave repeats in distinct lists to the merge (smallDeltaSql). */
+const SMALL_BATCH = 50_000;
 
 /** Leaf types DuckDB's JSON reader yields exactly as a cast of the value's text would (see `readsNatively`). */
 const NATIVE_LEAVES = new Set([
@@ -319,39 +321,51 @@ export class LiveView {
         this.lanes.push({ mode, connection, pipelines: [] });
       }
     }
-    // The view's own connection sees a typed, empty batch as its events, so each pipeline binds and compiles.
+    // The view's own connection sees a typed, empty batch as its events too, so each pipeline binds and compiles;
+    // pipelines compile side by side, one per connection at a time (compiling is mostly planning DuckDB queries).
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ${this.store.batch('exact')}`);
-    for (const definition of this.definitions) {
-      try {
-        const incremental = await compileIncremental(this.connection, definition, this.aggregates);
-        const delta = await this.connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
-        const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
-        const compiled: Compiled = {
-          definition,
-          incremental,
-          states: new Map(
-            this.modes.map((m) => [
-              m,
-              new PipelineState(
-                incremental,
-                types.slice(0, incremental.keyColumns.length),
-                types.slice(incremental.keyColumns.length),
-              ),
-            ]),
-          ),
-          rows: new Map(this.modes.map((m) => [m, new Map()])),
-        };
-        this.compiled.push(compiled);
-        for (const mode of this.modes) {
-          const lanes = this.lanes.filter((l) => l.mode === mode);
-          (lanes[(this.compiled.length - 1) % lanes.length] as Lane).pipelines.push(compiled);
-        }
-      } catch (error) {
-        this.problems.push({
-          pipeline: definition.name,
-          error: error instanceof NotIncrementalError ? error.message : errorMessage(error),
-        });
+    const connections = [this.connection, ...this.lanes.map((l) => l.connection)];
+    const compiled = await Promise.all(
+      this.definitions.map((definition, i) => this.compile(connections[i % connections.length] as Connection, definition)),
+    );
+    for (const c of compiled) {
+      if ('error' in c) {
+        this.problems.push(c);
+        continue;
       }
+      this.compiled.push(c);
+      for (const mode of this.modes) {
+        const lanes = this.lanes.filter((l) => l.mode === mode);
+        (lanes[(this.compiled.length - 1) % lanes.length] as Lane).pipelines.push(c);
+      }
+    }
+  }
+
+  private async compile(connection: Connection, definition: PipelineDefinition): Promise<Compiled | LiveProblem> {
+    try {
+      const incremental = await compileIncremental(connection, definition, this.aggregates);
+      const delta = await connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
+      const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
+      return {
+        definition,
+        incremental,
+        states: new Map(
+          this.modes.map((m) => [
+            m,
+            new PipelineState(
+              incremental,
+              types.slice(0, incremental.keyColumns.length),
+              types.slice(incremental.keyColumns.length),
+            ),
+          ]),
+        ),
+        rows: new Map(this.modes.map((m) => [m, new Map()])),
+      };
+    } catch (error) {
+      return {
+        pipeline: definition.name,
+        error: error instanceof NotIncrementalError ? error.message : errorMessage(error),
+      };
     }
   }
 
@@ -388,12 +402,20 @@ export class LiveView {
     return selectTypedRows(plan, input, source);
   }
 
-  /** Takes in a batch of log lines; returns what changed. */
-  async ingest(batch: LiveBatch): Promise<LiveIngest> {
+  /**
+   * Takes in a batch of log lines; returns what changed. `onRead` is called as soon as the view is done with
+   * `batch.data` (it works from its own copy of the batch): a reader may fill that memory with the next batch
+   * while this one is applied.
+   */
+  async ingest(batch: LiveBatch, options: { onRead?: () => void } = {}): Promise<LiveIngest> {
     this.mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
-    if (batch.count === 0) return result;
+    if (batch.count === 0) {
+      options.onRead?.();
+      return result;
+    }
     await this.writeBatchFile(batch.data);
+    options.onRead?.();
     this.step('write batch file');
     if (!this.fields) {
       const sampled = await this.connection
@@ -416,7 +438,7 @@ export class LiveView {
     result.events = appended.events;
     this.step('read and type');
     if (result.events < batch.count) {
-      result.rejects = await this.rejects(batch.data, lines(), contiguous);
+      result.rejects = await this.rejects(lines(), contiguous);
       await this.store.dropRejected();
       this.step('rejects');
     }
@@ -435,7 +457,8 @@ export class LiveView {
       result.newEvents = result.events - repeats.length;
       this.step('mark repeats');
     }
-    const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane)));
+    const small = result.events <= SMALL_BATCH;
+    const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane, small)));
     result.updates = this.modes.flatMap((mode) =>
       this.compiled.flatMap((p) => updates.flat().filter((u) => u.mode === mode && u.pipeline === p.definition.name)),
     );
@@ -448,11 +471,11 @@ export class LiveView {
   }
 
   /** Runs a lane's delta queries over the current batch, merges them into state and finalizes the changed groups. */
-  private async applyLane(lane: Lane): Promise<LiveUpdate[]> {
+  private async applyLane(lane: Lane, small: boolean): Promise<LiveUpdate[]> {
     const updates: LiveUpdate[] = [];
     let mark = performance.now();
     for (const p of lane.pipelines) {
-      const reader = await lane.connection.read(p.incremental.deltaSql);
+      const reader = await lane.connection.read(small ? p.incremental.smallDeltaSql : p.incremental.deltaSql);
       mark = this.step('delta queries', mark);
       const changed = (p.states.get(lane.mode) as PipelineState).merge(reader.convertRows(JsonDuckDBValueConverter) as Json[][]);
       mark = this.step('merge', mark);
@@ -464,14 +487,16 @@ export class LiveView {
   }
 
   private async finalize(connection: Connection, p: Compiled, mode: LiveMode, groups?: Set<string>): Promise<LiveRow[]> {
-    const sql = (p.states.get(mode) as PipelineState).finalizeSql(groups);
-    if (!sql) return [];
-    const reader = await connection.read(sql);
+    const state = p.states.get(mode) as PipelineState;
+    let values = state.directRows(groups);
+    if (!values) {
+      const sql = state.finalizeSql(groups);
+      if (!sql) return [];
+      values = (await connection.read(sql)).convertRows(JsonDuckDBValueConverter) as Json[][];
+    }
     const names = p.incremental.outputColumns;
     const keys = p.incremental.keyOutputs;
-    const rows = (reader.convertRows(JsonDuckDBValueConverter) as Json[][]).map((r) =>
-      Object.fromEntries(names.map((n, i) => [n, r[i] ?? null])),
-    );
+    const rows = values.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i] ?? null])));
     const store = p.rows.get(mode) as Map<string, LiveRow>;
     for (const row of rows) store.set(JSON.stringify(keys.map((n) => row[n])), row);
     return rows;
@@ -497,7 +522,7 @@ export class LiveView {
   }
 
   /** Why rows of the batch did not become events (rare: the batch is read again, as text, to say why). */
-  private async rejects(data: Buffer, lines: number[], contiguous: boolean): Promise<LiveReject[]> {
+  private async rejects(lines: number[], contiguous: boolean): Promise<LiveReject[]> {
     const c = this.connection;
     await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader()}`);
     let lineSql = `(rowid + ${lines[0]})`;
@@ -511,7 +536,7 @@ export class LiveView {
     }
     const { plan } = this.plan(lineSql, true);
     const rows = await c.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
-    const text = data.toString('utf8').split('\n');
+    const text = (await readFile(this.batchFile, 'utf8')).split('\n');
     const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
     // Fields read one by one cannot tell a broken line from an empty record: DuckDB's JSON parser says which.
     const valid = raws.length

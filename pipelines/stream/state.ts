@@ -154,6 +154,56 @@ export class PipelineState {
     }
   }
 
+  /**
+   * The pipeline's output rows for the given groups (all when omitted), made here when every output column is a
+   * group key or a merged aggregate as it stands, of a type whose value reads back unchanged: exactly the values
+   * (and their JSON form) the finalize query gives, without a query. Undefined when the finalize query must run.
+   */
+  directRows(groupIds?: Iterable<string>): Json[][] | undefined {
+    const direct = this.pipeline.direct;
+    if (!direct || !this.directTypes) return undefined;
+    const rows: Json[][] = [];
+    for (const id of groupIds ?? this.groups.keys()) {
+      const group = this.groups.get(id);
+      if (!group) continue;
+      rows.push(
+        direct.map((d) =>
+          d.from === 'key'
+            ? (group.key[d.index] as Json)
+            : this.aggregateOutput(d.index, group.partials[this.columnIndex(d.index, 0)] ?? null),
+        ),
+      );
+    }
+    return rows;
+  }
+
+  /** Whether the direct outputs' types read back as they are (no time, interval or nested value takes another form). */
+  private get directTypes(): boolean {
+    const plain = (type: string | undefined) =>
+      /^(VARCHAR|DATE|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))$/i.test(
+        type ?? '',
+      );
+    return (this.pipeline.direct ?? []).every((d) => {
+      if (d.from === 'key') return plain(this.keyTypes[d.index]?.type);
+      const kind = this.pipeline.aggregates[d.index]?.kind;
+      return kind === 'count' || kind === 'count-distinct' || plain(this.partialTypes[this.columnIndex(d.index, 0)]?.type);
+    });
+  }
+
+  /** A merged aggregate as the finalize query returns it: counts as text (BIGINT), exact sums as exact text. */
+  private aggregateOutput(aggregate: number, partial: Partial): Json {
+    const kind = this.pipeline.aggregates[aggregate]?.kind;
+    if (kind === 'count-distinct') return String((partial as DistinctValues).size);
+    if (kind === 'count') return partial === null ? '0' : exactText(partial as Numeric);
+    if (kind === 'sum') {
+      if (partial === null) return null;
+      const n = partial as Numeric;
+      if (n.kind === 'exact') return exactText(n);
+      return Number.isFinite(n.value) ? n.value : String(n.value);
+    }
+    return partial as Json;
+  }
+
   /** A query producing the pipeline's output rows for the given groups (all when omitted). */
   finalizeSql(groupIds?: Iterable<string>): string | undefined {
     const ids = groupIds ? [...groupIds] : [...this.groups.keys()];
