@@ -55,6 +55,15 @@ export class ArrivalStore {
     return this.name(`batch_${mode}`);
   }
 
+  /**
+   * The same as a query naming the batch's first row: a view over it binds the row id as a constant, where the
+   * views above find it at run time, a join that cost each delta query 3–10 ms on a batch of 230,000 rows.
+   */
+  batchSelect(mode: ArrivalMode): string {
+    return `SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${this.table}
+      WHERE rowid >= ${this.firstRow} AND _ok${mode === 'exact' ? ' AND NOT _repeat' : ''}`;
+  }
+
   /** Creates the table with the columns of `typedRows` (typed fields, event_date and `_ok`), and the views over it. */
   async create(typedRows: string): Promise<void> {
     const c = this.connection;
@@ -133,9 +142,15 @@ export class ArrivalStore {
   /** Marks arrivals of the current batch as repeats of identities that arrived before them. */
   async markRepeats(arrivals: readonly number[]): Promise<void> {
     if (arrivals.length === 0) return;
-    await this.setMarks(arrivals.map((a) => [a, 0]));
-    await this.connection.run(`UPDATE ${this.table} SET _repeat = true
-      WHERE rowid >= ${this.firstRow} AND _arrival IN (SELECT _arrival::BIGINT FROM ${this.name('marks')})`);
+    // A few are named in the statement (one statement instead of three); many go through the marks table.
+    let repeats = arrivals.join(', ');
+    if (arrivals.length > 1000) {
+      await this.setMarks(arrivals.map((a) => [a, 0]));
+      repeats = `SELECT _arrival::BIGINT FROM ${this.name('marks')}`;
+    }
+    await this.connection.run(
+      `UPDATE ${this.table} SET _repeat = true WHERE rowid >= ${this.firstRow} AND _arrival IN (${repeats})`,
+    );
   }
 
   /** Lines of the current batch that did not become events: their reasons were taken, the rows are not needed. */

@@ -1,5 +1,6 @@
 import type { Connection } from '../workspace/db.js';
 import { deparse, outputName, parseStatement, type AstNode } from '../batch/ast.js';
+import { ident } from '../util/sql.js';
 import type { PipelineDefinition } from '../batch/definition.js';
 
 /**
@@ -108,11 +109,33 @@ async function parseExpression(connection: Connection, sql: string): Promise<Ast
   return (parsed.statement.select_list as AstNode[])[0] as AstNode;
 }
 
+/** A pipeline compiled as far as its text goes: what is left needs `events` to bind (its output column names). */
+export interface IncrementalPlan {
+  name: string;
+  /** Finishes the compile on a connection where `events` has the schema live rows are typed to. */
+  bind(connection: Connection): Promise<IncrementalPipeline>;
+}
+
+/** The parse tree of `SELECT * FROM __state__`: the same for every pipeline, parsed once. */
+let stateFromTable: Promise<AstNode> | undefined;
+
+/**
+ * Compiles a pipeline in two steps: `planIncremental` works from its text alone (it can run before any event has
+ * shown the schema: it is most of the work, DuckDB's parse trees going to and from JSON), `bind` finishes it.
+ */
 export async function compileIncremental(
   connection: Connection,
   pipeline: PipelineDefinition,
   aggregateFunctions: ReadonlySet<string>,
 ): Promise<IncrementalPipeline> {
+  return (await planIncremental(connection, pipeline, aggregateFunctions)).bind(connection);
+}
+
+export async function planIncremental(
+  connection: Connection,
+  pipeline: PipelineDefinition,
+  aggregateFunctions: ReadonlySet<string>,
+): Promise<IncrementalPlan> {
   const fail = (why: string): never => {
     throw new NotIncrementalError(
       `${pipeline.name} cannot be updated incrementally: ${why}; set "-- realtime: false" to run it in batch only`,
@@ -233,30 +256,74 @@ export async function compileIncremental(
       const a = n.class === 'FUNCTION' ? aggregateColumns.get(shape(n)) : undefined;
       return a === undefined ? undefined : clone(replacements.get(a) as AstNode);
     });
-  const outputColumns = (await connection.all<{ column_name: string }>(`DESCRIBE ${pipeline.sql}`)).map((r) => r.column_name);
-  const finalSelect = items.map((item, i) => ({ ...toState(item), alias: outputColumns[i] }));
-  const direct = finalSelect.map((node) => {
+  const stateSelect = items.map(toState);
+  const stateWhere = select.having ? toState(select.having as AstNode) : null;
+  stateFromTable ??= parseStatement(connection, 'SELECT * FROM __state__').then(
+    (parsed) => (parsed as { statement: AstNode }).statement.from_table as AstNode,
+  );
+  const stateFrom = await stateFromTable;
+  const syntax: Syntax = {
+    pipeline,
+    select,
+    items,
+    keys,
+    aggregates,
+    aggregateColumns,
+    keyIndex,
+    deltaSql,
+    smallDeltaSql,
+    stateSelect,
+  };
+  // Output columns are named once the pipeline binds; the template holds placeholders for them (__oN) till then.
+  const finalTemplate = await deparse(connection, {
+    ...clone(select),
+    cte_map: { map: [] },
+    select_list: stateSelect.map((node, i) => ({ ...clone(node), alias: `__o${i}` })),
+    from_table: clone(stateFrom),
+    where_clause: clone(stateWhere),
+    group_expressions: [],
+    group_sets: [],
+    aggregate_handling: 'STANDARD_HANDLING',
+    having: null,
+    modifiers: [],
+  });
+  return {
+    name: pipeline.name,
+    bind: async (bindOn) => {
+      const outputColumns = (await bindOn.all<{ column_name: string }>(`DESCRIBE ${pipeline.sql}`)).map((r) => r.column_name);
+      const named = finalTemplate.replace(
+        /\bAS __o(\d+)\b/g,
+        (_, i: string) => `AS ${ident(outputColumns[Number(i)] as string)}`,
+      );
+      return finishIncremental(syntax, outputColumns, named);
+    },
+  };
+}
+
+/** What planIncremental worked out from a pipeline's text. */
+interface Syntax {
+  pipeline: PipelineDefinition;
+  select: AstNode;
+  items: AstNode[];
+  keys: AstNode[];
+  aggregates: { node: AstNode; kind: AggregateKind; columns: string[] }[];
+  aggregateColumns: Map<string, number>;
+  keyIndex: (node: AstNode) => number;
+  deltaSql: string;
+  smallDeltaSql: string;
+  /** The select list over merged state (keys and aggregates replaced by state columns). */
+  stateSelect: AstNode[];
+}
+
+function finishIncremental(syntax: Syntax, outputColumns: string[], finalTemplate: string): IncrementalPipeline {
+  const { pipeline, select, items, keys, aggregates, aggregateColumns, keyIndex, deltaSql, smallDeltaSql } = syntax;
+  const direct = syntax.stateSelect.map((node) => {
     const name = node.class === 'COLUMN_REF' ? ((node as AstNode).column_names as string[]).join('.') : '';
     const key = /^__k(\d+)$/.exec(name);
     if (key) return { from: 'key' as const, index: Number(key[1]) };
     const aggregate = aggregates.findIndex((a) => a.kind !== 'avg' && a.columns[0] === name);
     return aggregate >= 0 ? { from: 'aggregate' as const, index: aggregate } : undefined;
   });
-  const stateFrom = ((await parseStatement(connection, 'SELECT * FROM __state__')) as { statement: AstNode }).statement
-    .from_table as AstNode;
-  const finalNode: AstNode = {
-    ...clone(select),
-    cte_map: { map: [] },
-    select_list: finalSelect,
-    from_table: stateFrom,
-    where_clause: select.having ? toState(select.having as AstNode) : null,
-    group_expressions: [],
-    group_sets: [],
-    aggregate_handling: 'STANDARD_HANDLING',
-    having: null,
-    modifiers: [],
-  };
-  const finalTemplate = await deparse(connection, finalNode);
 
   const additive: Record<string, boolean> = {};
   items.forEach((item, i) => {

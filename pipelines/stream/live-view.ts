@@ -12,7 +12,13 @@ import { CANONICAL_FIELDS } from '../workspace/settings.js';
 import { buildPlan, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
 import { normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
-import { aggregateFunctionNames, compileIncremental, NotIncrementalError, type IncrementalPipeline } from './incremental.js';
+import {
+  aggregateFunctionNames,
+  NotIncrementalError,
+  planIncremental,
+  type IncrementalPipeline,
+  type IncrementalPlan,
+} from './incremental.js';
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
 import { IdentitySet } from './identity-set.js';
 import { ArrivalStore } from './arrivals.js';
@@ -170,7 +176,9 @@ interface Lane {
  * where the served view can merge it with the lake; identities are checked against an index of 104-bit
  * keys (IdentitySet), so a batch costs the same however many events came before it. The delta queries
  * run on their own connections, one lane per mode (two for a single mode), side by side: for a small batch,
- * planning a query costs more than running it, and two cores plan two queries at once.
+ * planning a query costs more than running it, and two cores plan two queries at once. Nothing is a prepared
+ * statement: DuckDB 1.5 plans one with the table statistics of that moment, so a filter they rule out stays
+ * planned away (a count prepared over an empty table kept returning 0), and it plans again any that reads a file.
  */
 export class LiveView {
   private fields: SourceField[] | undefined;
@@ -196,8 +204,8 @@ export class LiveView {
     readonly database: string,
     readonly modes: readonly LiveMode[],
     readonly source: string,
-    private readonly definitions: PipelineDefinition[],
-    private readonly aggregates: Set<string>,
+    /** Each realtime pipeline compiled as far as its text goes (see planIncremental), or why it cannot be. */
+    private readonly plans: { definition: PipelineDefinition; plan: IncrementalPlan | LiveProblem }[],
     /** The fields the realtime pipelines refer to ('all' when one selects *). */
     private readonly wanted: Set<string> | 'all',
     /** Names the pipelines define themselves (aliases): read only where events have such a field. */
@@ -225,6 +233,17 @@ export class LiveView {
       if (refs !== 'all') for (const name of refs.defined) defined.add(name);
       wanted = wanted === 'all' || refs === 'all' ? 'all' : new Set([...wanted, ...refs.columns]);
     }
+    // Compiled before any event arrives, as far as the pipelines' text goes: a first batch has only binding left to do.
+    const aggregates = await aggregateFunctionNames(connection);
+    const plans = await Promise.all(
+      definitions.map(async (definition) => ({
+        definition,
+        plan: await planIncremental(connection, definition, aggregates).catch((error: unknown): LiveProblem => ({
+          pipeline: definition.name,
+          error: error instanceof NotIncrementalError ? error.message : errorMessage(error),
+        })),
+      })),
+    );
     // Batches are written where DuckDB can read them fastest: memory-backed /dev/shm where there is one.
     const scratch = (await stat('/dev/shm')
       .then((s) => s.isDirectory())
@@ -237,8 +256,7 @@ export class LiveView {
       database,
       options.modes ?? LIVE_MODES,
       options.source,
-      definitions,
-      await aggregateFunctionNames(connection),
+      plans,
       wanted,
       defined,
       scratch,
@@ -326,7 +344,9 @@ export class LiveView {
     await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ${this.store.batch('exact')}`);
     const connections = [this.connection, ...this.lanes.map((l) => l.connection)];
     const compiled = await Promise.all(
-      this.definitions.map((definition, i) => this.compile(connections[i % connections.length] as Connection, definition)),
+      this.plans.map(({ definition, plan }, i) =>
+        'error' in plan ? plan : this.compile(connections[i % connections.length] as Connection, definition, plan),
+      ),
     );
     for (const c of compiled) {
       if ('error' in c) {
@@ -341,9 +361,13 @@ export class LiveView {
     }
   }
 
-  private async compile(connection: Connection, definition: PipelineDefinition): Promise<Compiled | LiveProblem> {
+  private async compile(
+    connection: Connection,
+    definition: PipelineDefinition,
+    plan: IncrementalPlan,
+  ): Promise<Compiled | LiveProblem> {
     try {
-      const incremental = await compileIncremental(connection, definition, this.aggregates);
+      const incremental = await plan.bind(connection);
       const delta = await connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
       const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
       return {
@@ -474,6 +498,9 @@ export class LiveView {
   private async applyLane(lane: Lane, small: boolean): Promise<LiveUpdate[]> {
     const updates: LiveUpdate[] = [];
     let mark = performance.now();
+    if (lane.pipelines.length > 0) {
+      await lane.connection.run(`CREATE OR REPLACE TEMP VIEW events AS ${this.store.batchSelect(lane.mode)}`);
+    }
     for (const p of lane.pipelines) {
       const reader = await lane.connection.read(small ? p.incremental.smallDeltaSql : p.incremental.deltaSql);
       mark = this.step('delta queries', mark);
