@@ -8,7 +8,7 @@ import { Workspace } from '../pipelines/workspace/workspace.js';
 import { LiveView } from '../pipelines/stream/live-view.js';
 import { LiveSession } from '../pipelines/stream/session.js';
 import { Tailer } from '../pipelines/stream/tailer.js';
-import { feed } from '../pipelines/stream/feed.js';
+import { feedView } from '../pipelines/stream/feed.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import { median, type Report } from './report.js';
@@ -25,8 +25,8 @@ async function bareLoop(file: string): Promise<{ ms: number; lines: number }> {
 }
 
 /**
- * The whole file through the tailer and a fresh live view (exact mode), reading each batch while the last is
- * applied; then what the view's state costs in memory (DuckDB's figure is the whole instance's: one view at a time).
+ * The whole file through the tailer and a fresh live view (exact mode), as a replay feeds it (feedView);
+ * then what the view's state costs in memory (DuckDB's figure is the whole instance's: one view at a time).
  */
 async function throughput(workspace: Workspace, file: string) {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -43,11 +43,7 @@ async function throughput(workspace: Workspace, file: string) {
   });
   const started = performance.now();
   let lines = 0;
-  await feed(tailer, async (batch, read) => {
-    await view.ingest(batch, { onRead: read });
-    lines += batch.count;
-    return true;
-  });
+  await feedView(tailer, view, { applied: (ingest) => (lines += ingest.lines) });
   const ms = performance.now() - started;
   await tailer.close();
   gc?.();

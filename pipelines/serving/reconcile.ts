@@ -9,7 +9,7 @@ import type { PipelineDefinition } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { LiveView, type LiveRow } from '../stream/live-view.js';
 import { Tailer } from '../stream/tailer.js';
-import { feed } from '../stream/feed.js';
+import { feedView } from '../stream/feed.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 
@@ -70,34 +70,37 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
     start: 'beginning',
     maxLineBytes: workspace.settings.import.maxLineBytes,
     watch: false,
-    // A batch's memory is filled again only once the view has its own copy of the batch (feed reads ahead).
+    // A batch's memory is filled again only once the view has its own copy of the batch (feedView reads ahead).
     reuseBuffers: true,
   });
   const rejects: { line: number; reason: string }[] = [];
   const through = options.throughLine ?? Infinity;
   try {
-    await feed(tailer, async (batch, read) => {
-      if (options.signal?.aborted) return false;
-      rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
-      let kept = batch.count;
-      while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
-      const done = kept < batch.count || batch.rejects.some((r) => r.line > through);
-      const ingest = await view.ingest(
-        {
-          data: kept === batch.count ? batch.data : firstLines(batch.data, kept),
-          lineNumbers: batch.lineNumbers.subarray(0, kept),
-          count: kept,
-        },
-        { onRead: read },
-      );
-      rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
-      options.onProgress?.({
-        phase: 'replaying the log',
-        done: batch.position.offset,
-        unit: 'bytes',
-        rows: view.counters.lines,
-      });
-      return !done && (batch.count > 0 || batch.rejects.length > 0);
+    await feedView(tailer, view, {
+      signal: options.signal,
+      take: (batch) => {
+        rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
+        let kept = batch.count;
+        while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+        const done = kept < batch.count || batch.rejects.some((r) => r.line > through);
+        return {
+          batch: {
+            data: kept === batch.count ? batch.data : firstLines(batch.data, kept),
+            lineNumbers: batch.lineNumbers.subarray(0, kept),
+            count: kept,
+          },
+          last: done || (batch.count === 0 && batch.rejects.length === 0),
+        };
+      },
+      applied: (ingest, batch) => {
+        rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
+        options.onProgress?.({
+          phase: 'replaying the log',
+          done: batch.position.offset,
+          unit: 'bytes',
+          rows: view.counters.lines,
+        });
+      },
     });
   } finally {
     await tailer.close();

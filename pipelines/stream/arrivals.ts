@@ -4,7 +4,10 @@ import { identityKeysSql } from './identity-set.js';
 
 export type ArrivalMode = 'naive' | 'exact';
 
-export interface AppendedBatch {
+/** A batch in the table: the rows with row ids in [first, end). */
+export interface StoredBatch {
+  first: number;
+  end: number;
   /** Rows of the batch that are events (the others are lines that did not parse into one). */
   events: number;
 }
@@ -17,14 +20,15 @@ export interface AppendedBatch {
  *
  * A batch is read straight into the table and found again by row id: DuckDB numbers a table's rows in the
  * order they are appended (its insertion order, kept under parallel reads), and a filter on row ids skips
- * every row group before the batch, so a batch costs the same however much came before it and is never
- * copied. Exact events, every arrival, and the current batch as each mode counts it are views over it;
- * the current batch's first row id sits in a one-row table the views read, so they are created once.
+ * every row group outside the batch, so a batch costs the same however much came before it and is never
+ * copied. Exact events and every arrival are views over the table; a batch, as a mode counts it, is a query
+ * naming its row ids, which DuckDB binds as constants (a view reading them from a table is a join, which cost
+ * each delta query 3–10 ms on a batch of 230,000 rows). Batches name their rows, so one can be appended while
+ * the delta queries of the one before are still reading it.
  */
 export class ArrivalStore {
   /** Row id the next appended row gets (DuckDB does not reuse the ids of deleted rows). */
   private nextRow = 0;
-  private firstRow = 0;
 
   constructor(
     private readonly connection: Connection,
@@ -50,18 +54,10 @@ export class ArrivalStore {
     return this.name('arrivals');
   }
 
-  /** The current batch's events as a mode counts them (what a pipeline's `events` is for its delta query). */
-  batch(mode: ArrivalMode): string {
-    return this.name(`batch_${mode}`);
-  }
-
-  /**
-   * The same as a query naming the batch's first row: a view over it binds the row id as a constant, where the
-   * views above find it at run time, a join that cost each delta query 3–10 ms on a batch of 230,000 rows.
-   */
-  batchSelect(mode: ArrivalMode): string {
+  /** A batch's events as a mode counts them (what a pipeline's `events` is for its delta query). */
+  batchSelect(mode: ArrivalMode, batch: Pick<StoredBatch, 'first' | 'end'>): string {
     return `SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${this.table}
-      WHERE rowid >= ${this.firstRow} AND _ok${mode === 'exact' ? ' AND NOT _repeat' : ''}`;
+      WHERE ${rowsOf(batch)} AND _ok${mode === 'exact' ? ' AND NOT _repeat' : ''}`;
   }
 
   /** Creates the table with the columns of `typedRows` (typed fields, event_date and `_ok`), and the views over it. */
@@ -69,16 +65,7 @@ export class ArrivalStore {
     const c = this.connection;
     await c.run(`CREATE TABLE ${this.table} AS
       SELECT *, false AS _repeat, NULL::BIGINT AS _source_line, NULL::BIGINT AS _arrival FROM (${typedRows}) LIMIT 0`);
-    await c.run(`CREATE TABLE ${this.name('cursor')} AS SELECT 0::BIGINT AS first_row`);
     await c.run(`CREATE TABLE ${this.name('marks')} (_arrival DOUBLE, line DOUBLE)`);
-    const current = this.name('current');
-    await c.run(
-      `CREATE VIEW ${current} AS SELECT * FROM ${this.table} WHERE rowid >= (SELECT first_row FROM ${this.name('cursor')})`,
-    );
-    await c.run(`CREATE VIEW ${this.batch('naive')} AS SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${current} WHERE _ok`);
-    await c.run(
-      `CREATE VIEW ${this.batch('exact')} AS SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${current} WHERE _ok AND NOT _repeat`,
-    );
     await c.run(
       `CREATE VIEW ${this.exactEvents} AS SELECT * EXCLUDE (_ok, _repeat) FROM ${this.table} WHERE _ok AND NOT _repeat`,
     );
@@ -89,42 +76,36 @@ export class ArrivalStore {
    * Appends a batch: `typedRows` gives one row per line, in line order. Arrival numbers follow `base`;
    * source lines are `lines` (one per row), or `lines` + position when it is a number (consecutive lines).
    */
-  async append(typedRows: string, count: number, base: number, lines: number | readonly number[]): Promise<AppendedBatch> {
+  async append(typedRows: string, count: number, base: number, lines: number | readonly number[]): Promise<StoredBatch> {
     const c = this.connection;
-    await this.setFirstRow(this.nextRow);
     await c.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
     const where = (filter: string) =>
       c.one<{ n: number; lo: number; hi: number; ok: number }>(
         `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok
          FROM ${this.table} WHERE ${filter}`,
       );
-    let rows = await where(`rowid >= ${this.firstRow}`);
-    if (Number(rows?.n) !== count || Number(rows?.lo) !== this.firstRow) {
+    let rows = await where(`rowid >= ${this.nextRow}`);
+    if (Number(rows?.n) !== count || Number(rows?.lo) !== this.nextRow) {
       // The rows are not where the count of appends puts them (after a restore, say): found by what is not numbered yet.
       rows = await where('_arrival IS NULL');
-      await this.setFirstRow(Number(rows?.lo));
     }
-    if (Number(rows?.n) !== count || Number(rows?.hi) - Number(rows?.lo) + 1 !== count) {
+    const first = Number(rows?.lo);
+    if (Number(rows?.n) !== count || Number(rows?.hi) - first + 1 !== count) {
       throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
     }
-    this.nextRow = this.firstRow + count;
-    const batch = `rowid >= ${this.firstRow}`;
-    const arrival = `${this.table}.rowid + ${base + 1 - this.firstRow}`;
+    const batch: StoredBatch = { first, end: first + count, events: Number(rows?.ok ?? 0) };
+    this.nextRow = batch.end;
+    const arrival = `${this.table}.rowid + ${base + 1 - first}`;
     if (typeof lines === 'number') {
       await c.run(
-        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${lines - this.firstRow} WHERE ${batch}`,
+        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${lines - first} WHERE ${rowsOf(batch)}`,
       );
     } else {
       await this.setMarks(lines.map((line, i) => [base + 1 + i, line]));
       await c.run(`UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = m.line::BIGINT FROM ${this.name('marks')} m
-        WHERE ${this.table}.${batch} AND m._arrival = ${arrival}`);
+        WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND m._arrival = ${arrival}`);
     }
-    return { events: Number(rows?.ok ?? 0) };
-  }
-
-  private async setFirstRow(row: number): Promise<void> {
-    this.firstRow = row;
-    await this.connection.run(`UPDATE ${this.name('cursor')} SET first_row = ${row}`);
+    return batch;
   }
 
   private async setMarks(rows: (readonly number[])[]): Promise<void> {
@@ -132,15 +113,15 @@ export class ArrivalStore {
     await this.connection.appendDoubles('marks', rows, 'main', this.database);
   }
 
-  /** The current batch's events: arrival numbers and both identity keys, in the order they arrived. */
-  async identityKeys(): Promise<[Float64Array, Float64Array, Float64Array]> {
+  /** A batch's events: arrival numbers and both identity keys, in the order they arrived. */
+  async identityKeys(batch: StoredBatch): Promise<[Float64Array, Float64Array, Float64Array]> {
     return (await this.connection.doubleColumns(
-      `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM ${this.name('current')} WHERE _ok`,
+      `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM ${this.table} WHERE ${rowsOf(batch)} AND _ok`,
     )) as [Float64Array, Float64Array, Float64Array];
   }
 
-  /** Marks arrivals of the current batch as repeats of identities that arrived before them. */
-  async markRepeats(arrivals: readonly number[]): Promise<void> {
+  /** Marks arrivals of a batch as repeats of identities that arrived before them. */
+  async markRepeats(batch: StoredBatch, arrivals: readonly number[]): Promise<void> {
     if (arrivals.length === 0) return;
     // A few are named in the statement (one statement instead of three); many go through the marks table.
     let repeats = arrivals.join(', ');
@@ -148,14 +129,12 @@ export class ArrivalStore {
       await this.setMarks(arrivals.map((a) => [a, 0]));
       repeats = `SELECT _arrival::BIGINT FROM ${this.name('marks')}`;
     }
-    await this.connection.run(
-      `UPDATE ${this.table} SET _repeat = true WHERE rowid >= ${this.firstRow} AND _arrival IN (${repeats})`,
-    );
+    await this.connection.run(`UPDATE ${this.table} SET _repeat = true WHERE ${rowsOf(batch)} AND _arrival IN (${repeats})`);
   }
 
-  /** Lines of the current batch that did not become events: their reasons were taken, the rows are not needed. */
-  async dropRejected(): Promise<void> {
-    await this.connection.run(`DELETE FROM ${this.table} WHERE rowid >= ${this.firstRow} AND NOT _ok`);
+  /** Lines of a batch that did not become events: their reasons were taken, the rows are not needed. */
+  async dropRejected(batch: StoredBatch): Promise<void> {
+    await this.connection.run(`DELETE FROM ${this.table} WHERE ${rowsOf(batch)} AND NOT _ok`);
   }
 
   /**
@@ -197,4 +176,8 @@ export class ArrivalStore {
       Float64Array,
     ];
   }
+}
+
+function rowsOf(batch: Pick<StoredBatch, 'first' | 'end'>, rowid = 'rowid'): string {
+  return `${rowid} >= ${batch.first} AND ${rowid} < ${batch.end}`;
 }

@@ -1,4 +1,5 @@
 import type { TailBatch, Tailer } from './tailer.js';
+import type { LiveBatch, LiveIngest, LiveView } from './live-view.js';
 
 /**
  * Reads a log's batches one at a time and hands each to `apply`, reading the next batch while `apply` is still
@@ -30,4 +31,41 @@ export async function feed(tailer: Tailer, apply: (batch: TailBatch, read: () =>
     if (!more) return;
     read();
   }
+}
+
+/**
+ * Replays a log into a live view: each batch is handed over once the one before it is stored, while that one's
+ * delta queries still run (see LiveView.ingest), and read while the one before it is stored. `take` may cut a
+ * batch short and say it is the last (undefined: skip it); `applied` gets each batch's outcome, in order.
+ */
+export async function feedView(
+  tailer: Tailer,
+  view: LiveView,
+  options: {
+    take?: (batch: TailBatch) => { batch: LiveBatch; last: boolean } | undefined;
+    applied?: (ingest: LiveIngest, batch: TailBatch) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<void> {
+  const pending: Promise<void>[] = [];
+  try {
+    await feed(tailer, async (batch, read) => {
+      if (options.signal?.aborted) return false;
+      const taken = options.take ? options.take(batch) : { batch, last: false };
+      if (!taken) return true;
+      let stored = () => {};
+      const accepted = new Promise<void>((resolve) => (stored = resolve));
+      const applied = view
+        .ingest(taken.batch, { onRead: read, onStored: stored })
+        .then((ingest) => options.applied?.(ingest, batch));
+      // Awaited below; until then a failure must not count as unhandled.
+      applied.catch(() => {});
+      pending.push(applied);
+      await accepted;
+      return !taken.last;
+    });
+  } finally {
+    await Promise.allSettled(pending);
+  }
+  await Promise.all(pending);
 }

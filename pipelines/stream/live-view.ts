@@ -21,7 +21,7 @@ import {
 } from './incremental.js';
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
 import { IdentitySet } from './identity-set.js';
-import { ArrivalStore } from './arrivals.js';
+import { ArrivalStore, type StoredBatch } from './arrivals.js';
 
 export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
@@ -195,7 +195,9 @@ export class LiveView {
   private batchHandle: FileHandle | undefined;
   /** Milliseconds per ingest step, summed over batches (for `npm run bench`; lanes' steps overlap in time). */
   readonly timings: Record<string, number> = {};
-  private mark = 0;
+  /** The last batch's storing and applying: each step of `ingest` waits for the same step of the batch before. */
+  private storing: Promise<unknown> = Promise.resolve();
+  private applying: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly workspace: Workspace,
@@ -295,10 +297,10 @@ export class LiveView {
     return this.compiled.find((c) => c.definition.name === pipeline)?.incremental;
   }
 
-  private step(name: string, since = this.mark): number {
+  /** Adds the time since `since` to a step's total; returns now, the next step's start. */
+  private step(name: string, since: number): number {
     const now = performance.now();
     this.timings[name] = (this.timings[name] ?? 0) + (now - since);
-    if (since === this.mark) this.mark = now;
     return now;
   }
 
@@ -335,13 +337,13 @@ export class LiveView {
     for (const mode of this.modes) {
       for (let i = 0; i < (this.modes.length === 1 ? 2 : 1); i++) {
         const connection = await this.workspace.connect();
-        await connection.run(`CREATE TEMP VIEW events AS SELECT * FROM ${this.store.batch(mode)}`);
+        await connection.run(`CREATE TEMP VIEW events AS ${this.store.batchSelect(mode, { first: 0, end: 0 })}`);
         this.lanes.push({ mode, connection, pipelines: [] });
       }
     }
     // The view's own connection sees a typed, empty batch as its events too, so each pipeline binds and compiles;
     // pipelines compile side by side, one per connection at a time (compiling is mostly planning DuckDB queries).
-    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ${this.store.batch('exact')}`);
+    await this.connection.run(`CREATE OR REPLACE TEMP VIEW events AS ${this.store.batchSelect('exact', { first: 0, end: 0 })}`);
     const connections = [this.connection, ...this.lanes.map((l) => l.connection)];
     const compiled = await Promise.all(
       this.plans.map(({ definition, plan }, i) =>
@@ -427,20 +429,45 @@ export class LiveView {
   }
 
   /**
-   * Takes in a batch of log lines; returns what changed. `onRead` is called as soon as the view is done with
-   * `batch.data` (it works from its own copy of the batch): a reader may fill that memory with the next batch
-   * while this one is applied.
+   * Takes in a batch of log lines; returns what changed. A batch is taken in two steps: stored (parsed, typed,
+   * numbered, its identities checked), then applied (each pipeline's delta query, merge and rows). Each step
+   * runs in batch order, and a batch is stored while the one before it is still being applied: `onStored` says
+   * when, so that a reader can hand over the next batch without waiting for this one's rows. `onRead` is called
+   * as soon as the view is done with `batch.data` (it works from its own copy): that memory may be reused then.
    */
-  async ingest(batch: LiveBatch, options: { onRead?: () => void } = {}): Promise<LiveIngest> {
-    this.mark = performance.now();
+  ingest(batch: LiveBatch, options: { onRead?: () => void; onStored?: () => void } = {}): Promise<LiveIngest> {
+    const stored = this.storing.then(() => this.storeBatch(batch, options.onRead));
+    const onStored = () => options.onStored?.();
+    this.storing = stored.then(onStored, onStored);
+    const before = this.applying;
+    const applied = stored.then(async (s) => {
+      await before;
+      return s.batch ? this.applyBatch(s.result, s.batch) : s.result;
+    });
+    this.applying = applied.catch(() => {});
+    return applied;
+  }
+
+  /** Resolves once every batch handed to `ingest` is applied (state, rows and store agree with each other). */
+  private async settled(): Promise<void> {
+    await this.storing;
+    await this.applying;
+  }
+
+  /** The first step of `ingest`: the batch in the store, its rejects, and in exact mode its repeats marked. */
+  private async storeBatch(
+    batch: LiveBatch,
+    onRead: (() => void) | undefined,
+  ): Promise<{ result: LiveIngest; batch?: StoredBatch }> {
+    let mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
     if (batch.count === 0) {
-      options.onRead?.();
-      return result;
+      onRead?.();
+      return { result };
     }
     await this.writeBatchFile(batch.data);
-    options.onRead?.();
-    this.step('write batch file');
+    onRead?.();
+    mark = this.step('write batch file', mark);
     if (!this.fields) {
       const sampled = await this.connection
         .all<{ column_name: string; column_type: string }>(
@@ -448,7 +475,7 @@ export class LiveView {
         )
         .catch(() => []);
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
-      this.step('schema from the first batch');
+      mark = this.step('schema from the first batch', mark);
     }
     // Line numbers only increase: the batch's lines are consecutive when the last is first + count - 1.
     const numbers = batch.lineNumbers;
@@ -457,36 +484,39 @@ export class LiveView {
     const lines = (): number[] => Array.from(numbers);
     const base = this.arrivals;
     // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and stored in one pass.
-    const appended = await this.store.append(this.typedRowsSql, batch.count, base, contiguous ? first : lines());
+    const stored = await this.store.append(this.typedRowsSql, batch.count, base, contiguous ? first : lines());
     this.arrivals += batch.count;
-    result.events = appended.events;
-    this.step('read and type');
+    result.events = stored.events;
+    mark = this.step('read and type', mark);
     if (result.events < batch.count) {
       result.rejects = await this.rejects(lines(), contiguous);
-      await this.store.dropRejected();
-      this.step('rejects');
+      await this.store.dropRejected(stored);
+      mark = this.step('rejects', mark);
     }
-
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
-      const [arrivals, k1, k2] = inArrivalOrder(await this.store.identityKeys());
+      const [arrivals, k1, k2] = inArrivalOrder(await this.store.identityKeys(stored));
       const repeats: number[] = [];
       this.seen.reserve(arrivals.length);
       for (let i = 0; i < arrivals.length; i++) {
         if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push(arrivals[i] as number);
       }
-      this.step('identity index');
+      mark = this.step('identity index', mark);
       // Marked, not copied out: the repeats are few, and each reader of the exact batch skips them as it scans.
-      await this.store.markRepeats(repeats);
+      await this.store.markRepeats(stored, repeats);
       result.newEvents = result.events - repeats.length;
-      this.step('mark repeats');
+      this.step('mark repeats', mark);
     }
+    return { result, batch: stored };
+  }
+
+  /** The second step of `ingest`: every lane's delta queries over the batch, merged into state, and the rows they change. */
+  private async applyBatch(result: LiveIngest, batch: StoredBatch): Promise<LiveIngest> {
     const small = result.events <= SMALL_BATCH;
-    const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane, small)));
+    const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane, batch, small)));
     result.updates = this.modes.flatMap((mode) =>
       this.compiled.flatMap((p) => updates.flat().filter((u) => u.mode === mode && u.pipeline === p.definition.name)),
     );
-    this.mark = performance.now();
     this.counters.lines += result.lines;
     this.counters.events += result.events;
     this.counters.newEvents += result.newEvents;
@@ -494,12 +524,12 @@ export class LiveView {
     return result;
   }
 
-  /** Runs a lane's delta queries over the current batch, merges them into state and finalizes the changed groups. */
-  private async applyLane(lane: Lane, small: boolean): Promise<LiveUpdate[]> {
+  /** Runs a lane's delta queries over a batch, merges them into state and finalizes the changed groups. */
+  private async applyLane(lane: Lane, batch: StoredBatch, small: boolean): Promise<LiveUpdate[]> {
     const updates: LiveUpdate[] = [];
     let mark = performance.now();
     if (lane.pipelines.length > 0) {
-      await lane.connection.run(`CREATE OR REPLACE TEMP VIEW events AS ${this.store.batchSelect(lane.mode)}`);
+      await lane.connection.run(`CREATE OR REPLACE TEMP VIEW events AS ${this.store.batchSelect(lane.mode, batch)}`);
     }
     for (const p of lane.pipelines) {
       const reader = await lane.connection.read(small ? p.incremental.smallDeltaSql : p.incremental.deltaSql);
@@ -594,6 +624,7 @@ export class LiveView {
     watermarks: Record<string, string | null>,
     eventsThrough: string | null,
   ): Promise<{ groups: number; events: number }> {
+    await this.settled();
     let groups = 0;
     for (const p of this.compiled) {
       const watermark = watermarks[p.definition.name];
@@ -623,6 +654,7 @@ export class LiveView {
     duckdbBytes: number;
     identityIndexBytes: number;
   }> {
+    await this.settled();
     let groups = 0;
     let distinctValues = 0;
     for (const p of this.compiled) {
@@ -656,12 +688,14 @@ export class LiveView {
 
   /** Saves the exact events beside a snapshot (they are rows, not JSON). */
   async saveEvents(path: string): Promise<void> {
+    await this.settled();
     if (!this.modes.includes('exact') || !this.fields) return;
     await this.store.save(path);
   }
 
   /** Restores a snapshot taken by `snapshot()` (and `saveEvents`), then recomputes the live rows from state. */
   async restore(snapshot: LiveSnapshot, eventsPath?: string): Promise<void> {
+    await this.settled();
     if (!this.fields && snapshot.fields.length) await this.fixSchema(new Map(snapshot.fields.map((f) => [f.key, f.type])));
     this.arrivals = snapshot.arrivals;
     Object.assign(this.counters, snapshot.counters);
@@ -682,6 +716,7 @@ export class LiveView {
   }
 
   async close(): Promise<void> {
+    await this.settled().catch(() => {});
     for (const lane of this.lanes) lane.connection.close();
     await this.connection.run(`DETACH ${ident(this.database)}`).catch(() => {});
     this.connection.close();
