@@ -65,18 +65,20 @@ async function findDuplicates(connection: Connection, stagingDir: string, import
     SELECT event_id, event_date, _source_line AS line, filename
     FROM read_parquet(${literal(join(stagingDir, '**', '*.parquet'))}, hive_partitioning = true,
       hive_types = {'event_date': DATE}, filename = true)`);
+  // Within the file only identities that occur twice matter: joining every row back to a first line per
+  // identity (a million groups) took twice as long as finding the few repeated ones first (measured).
   await connection.run(`CREATE OR REPLACE TEMP TABLE import_duplicates AS
     WITH lake_first AS (
       SELECT e.event_id, e._import_id AS first_import_id, e._source_line AS first_line
       FROM events e SEMI JOIN import_ids n ON e.event_id = n.event_id
-    ), import_first AS (
-      SELECT event_id, min(line) AS first_line FROM import_ids GROUP BY event_id
+    ), repeated AS (
+      SELECT event_id, min(line) AS first_line FROM import_ids GROUP BY event_id HAVING count(*) > 1
     )
     SELECT n.line, n.event_id, n.event_date, n.filename,
       coalesce(lf.first_import_id, ${importId}) AS first_import_id,
-      coalesce(lf.first_line, f.first_line) AS first_line
-    FROM import_ids n JOIN import_first f USING (event_id) LEFT JOIN lake_first lf USING (event_id)
-    WHERE lf.event_id IS NOT NULL OR n.line > f.first_line`);
+      coalesce(lf.first_line, r.first_line) AS first_line
+    FROM import_ids n LEFT JOIN repeated r USING (event_id) LEFT JOIN lake_first lf USING (event_id)
+    WHERE lf.event_id IS NOT NULL OR n.line > r.first_line`);
 }
 
 /**
@@ -108,7 +110,8 @@ export async function commitImport(
 
   timings['find duplicates'] = Math.round(performance.now() - mark);
   mark = performance.now();
-  for (const file of files) await fsyncFile(file.staged);
+  // Side by side: the thread pool has several fsyncs in flight, and the disk flushes them together.
+  await Promise.all(files.map((file) => fsyncFile(file.staged)));
   const movedDirs = new Set<string>();
   const moved: string[] = [];
   try {
@@ -168,15 +171,12 @@ export async function commitImport(
           duration: Date.now() - record.startedAt,
         },
       );
-      for (const f of manifest) {
-        await connection.run('INSERT INTO lake_files VALUES ($path, CAST($date AS DATE), $id, $rows, $newEvents, $bytes)', {
-          path: f.path,
-          date: f.eventDate,
-          id: record.importId,
-          rows: f.rows,
-          newEvents: f.newEvents,
-          bytes: f.bytes,
-        });
+      if (manifest.length > 0) {
+        // One statement for every file (a statement each cost about a millisecond, with ninety partitions a file).
+        await connection.run(`INSERT INTO lake_files
+          SELECT path, CAST(event_date AS DATE), ${record.importId}, rows, new_events, bytes
+          FROM (VALUES ${manifest.map((f) => `(${literal(f.path)}, ${literal(f.eventDate)}, ${f.rows}, ${f.newEvents}, ${f.bytes})`).join(', ')})
+            AS m(path, event_date, rows, new_events, bytes)`);
       }
       if (rejectsFile) {
         await connection.run(`INSERT INTO rejects

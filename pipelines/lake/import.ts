@@ -10,7 +10,7 @@ import { detectFormat, type DetectedFormat, type ImportFormat } from './detect.j
 import { frameNdjson, RAW_LIMIT, type FrameReject } from './frame-ndjson.js';
 import { frameCsv } from './frame-csv.js';
 import { readLinesByNumber } from './read-bytes.js';
-import { stageImport, type StageSource, type StagedReject } from './stage.js';
+import { loadStaged, stageImport, type StageSource, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
 
 export interface ImportOptions extends OperationOptions {
@@ -191,6 +191,8 @@ async function importUnlocked(
     let linesTo: number;
     let nodeRejects: FrameReject[] = [];
     let heldTailBytes: number | undefined;
+    /** Rows already staged from the source while it was scanned. */
+    let stagedEarly: number | undefined;
     /** The file DuckDB-side rejects are re-read from, for their raw text. */
     let rawSource: { path: string; gzip: boolean; lineOffset: number } | undefined;
 
@@ -211,20 +213,39 @@ async function importUnlocked(
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(resume ? { expectedPrefixSha256: resume.content_sha256 } : {}),
       };
-      let frame = await frameNdjson(frameRequest);
+      // A file new to the workspace, read as it is (not gzipped, grown or still being written): DuckDB stages it while
+      // Node scans it, so the two passes overlap. If the scan finds the file needs a sanitized copy, that is staged instead.
+      const early =
+        !previous && !detected.gzip && !detected.crNewlines && !options.holdIncompleteTail
+          ? loadStaged({
+              connection,
+              source: { format: 'ndjson', path, rows: 0, sanitized: false, maxObjectBytes: maxLineBytes, heldTail: false },
+              sourceFile: path,
+              ...(options.signal ? { signal: options.signal } : {}),
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            })
+          : undefined;
+      // Awaited once the scan is done; a failure meanwhile must not count as unhandled.
+      early?.catch(() => {});
+      let frame = await frameNdjson(frameRequest).catch(async (error: unknown) => {
+        await early?.catch(() => {});
+        throw error;
+      });
       const grown = resume !== undefined && frame.prefixMatches;
       if (resume && !grown) {
         // The file was replaced rather than appended to: import it whole.
         frame = await frameNdjson({ ...frameRequest, fromOffset: 0, fromLine: 0, expectedPrefixSha256: undefined });
       }
       const same = await findImportOfContent(workspace, frame.fileSha256, frame.fileBytes);
-      if (same)
+      if (same) {
+        await early?.catch(() => {});
         return skipped(
           path,
           started,
           `already imported ${same.imported_at} (import #${same.import_id} of ${same.source_path})`,
           formatName,
         );
+      }
       if (grown && frame.endOffset === resume.bytes_to) {
         return skipped(path, started, `nothing new since import #${resume.import_id} (${resume.imported_at})`, formatName);
       }
@@ -243,6 +264,9 @@ async function importUnlocked(
         maxObjectBytes: maxLineBytes,
         heldTail: frame.heldTail !== undefined && !frame.sanitized,
       };
+      // Staged early from the file itself: good when DuckDB is to read just that (its errors are this import's then).
+      if (early && !frame.sanitized) stagedEarly = await early;
+      else await early?.catch(() => {});
       rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
     } else if (detected.format === 'csv') {
       const frame = await frameCsv({
@@ -303,6 +327,7 @@ async function importUnlocked(
         : await stageImport({
             connection,
             source,
+            ...(stagedEarly !== undefined ? { staged: stagedEarly } : {}),
             sourceFile: path,
             stagingDir,
             plan: {

@@ -26,6 +26,8 @@ export type StageSource =
 export interface StageRequest extends OperationOptions {
   connection: Connection;
   source: StageSource;
+  /** Rows `loadStaged` already put in the staging table from this very source, when it has. */
+  staged?: number;
   /** The file the rows came from, as recorded with each row. */
   sourceFile: string;
   stagingDir: string;
@@ -66,8 +68,13 @@ function readerFor(source: StageSource, extra = ''): string {
   }
 }
 
-/** Loads the source into a temp table whose rowid is its row order (insertion order is preserved). */
-async function loadStaged(request: StageRequest): Promise<number> {
+/**
+ * Loads the source into a temp table whose rowid is its row order (insertion order is preserved). An
+ * import may start this while it still scans the file (see `stageImport`'s `staged`).
+ */
+export async function loadStaged(
+  request: Pick<StageRequest, 'connection' | 'source' | 'sourceFile' | 'signal' | 'onProgress'>,
+): Promise<number> {
   const { connection, source } = request;
   let sql: string;
   switch (source.format) {
@@ -208,7 +215,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     timings[name] = Math.round(now - mark);
     mark = now;
   };
-  const stagedRows = await loadStaged(request);
+  const stagedRows = request.staged ?? (await loadStaged(request));
   step('parse');
   if ((source.format === 'ndjson' || source.format === 'csv') && stagedRows !== source.rows) {
     throw new Error(
