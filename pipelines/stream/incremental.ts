@@ -44,8 +44,8 @@ export interface IncrementalPipeline {
   /** Per output column: true when it is a plain count or sum, so differences add up across event sets. */
   additive: Record<string, boolean>;
   /**
-   * Where every output column is a group key or a merged aggregate as it stands (no expression over them,
-   * no HAVING), which: the finalize query would only read them back, so the state gives the rows itself.
+   * When every output column is a group key or a merged aggregate as it stands (no expression over them, no
+   * HAVING), which one each is: the finalize query would only read them back, so the state gives the rows itself.
    */
   direct?: { from: 'key' | 'aggregate'; index: number }[];
 }
@@ -120,17 +120,9 @@ export interface IncrementalPlan {
 let stateFromTable: Promise<AstNode> | undefined;
 
 /**
- * Compiles a pipeline in two steps: `planIncremental` works from its text alone (it can run before any event has
- * shown the schema: it is most of the work, DuckDB's parse trees going to and from JSON), `bind` finishes it.
+ * Compiles a pipeline in two steps: this one works from its text alone, so it can run before any event has shown
+ * the schema (it is most of the work: DuckDB's parse trees going to and from JSON); `bind` finishes it.
  */
-export async function compileIncremental(
-  connection: Connection,
-  pipeline: PipelineDefinition,
-  aggregateFunctions: ReadonlySet<string>,
-): Promise<IncrementalPipeline> {
-  return (await planIncremental(connection, pipeline, aggregateFunctions)).bind(connection);
-}
-
 export async function planIncremental(
   connection: Connection,
   pipeline: PipelineDefinition,
@@ -260,6 +252,10 @@ export async function planIncremental(
   const stateWhere = select.having ? toState(select.having as AstNode) : null;
   stateFromTable ??= parseStatement(connection, 'SELECT * FROM __state__').then(
     (parsed) => (parsed as { statement: AstNode }).statement.from_table as AstNode,
+    (error: unknown) => {
+      stateFromTable = undefined;
+      throw error;
+    },
   );
   const stateFrom = await stateFromTable;
   const syntax: Syntax = {
