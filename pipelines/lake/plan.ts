@@ -46,6 +46,19 @@ export interface PlanInput {
    * and the caller numbers the rows (the live view, by their position in the table it makes of them).
    */
   positionless?: boolean;
+  /**
+   * A record without an id gets none here: the caller derives it (the live view reads only some fields of a
+   * record, and derives the identity from the whole record, as an NDJSON import does: `recordIdentitySql`).
+   */
+  noDerivedIds?: boolean;
+}
+
+/**
+ * The identity of an NDJSON record without an id, from the record as DuckDB's reader maps it (every key, each value as
+ * text): a row logged twice is one event. The import and the live view derive it alike, so they agree on it.
+ */
+export function recordIdentitySql(recordMapSql: string): string {
+  return `md5(CAST(${recordMapSql} AS VARCHAR))`;
 }
 
 export interface OutputColumn {
@@ -146,7 +159,11 @@ export function buildPlan(input: PlanInput): ImportPlan {
   const textOf = (key: string) => (input.kind === 'typed' ? `CAST(${ref(key)} AS VARCHAR)` : ref(key));
 
   const idSource = sources.event_id;
-  const content = input.kind === 'map' ? 'md5(CAST(_record AS VARCHAR))' : 'md5(CAST(to_json(_record) AS VARCHAR))';
+  const content = input.noDerivedIds
+    ? 'NULL::VARCHAR'
+    : input.kind === 'map'
+      ? recordIdentitySql('_record')
+      : 'md5(CAST(to_json(_record) AS VARCHAR))';
   const eventId = idSource ? `coalesce(${trimmedOrNull(textOf(idSource))}, ${content})` : content;
   const typeSource = sources.event_type;
   const eventType = typeSource ? trimmedOrNull(textOf(typeSource)) : 'NULL::VARCHAR';

@@ -52,6 +52,12 @@ export interface StageResult {
   widened: string[];
 }
 
+/** Each line of an NDJSON file as one MAP of every key to its value as text (a line that is not an object: NULL). */
+export function ndjsonRecordsReader(path: string, maxObjectBytes: number, extra = ''): string {
+  return `read_json(${literal(path)}, format = 'newline_delimited', ignore_errors = true,
+        maximum_object_size = ${Math.max(16 << 20, maxObjectBytes * 2)}, records = false, columns = {json: 'MAP(VARCHAR, VARCHAR)'}${extra})`;
+}
+
 function readerFor(source: StageSource, extra = ''): string {
   switch (source.format) {
     case 'ndjson':
@@ -80,7 +86,7 @@ export async function loadStaged(
   switch (source.format) {
     case 'ndjson':
       // Every key as a MAP entry, its value as text: nothing in a record can be dropped for lack of a column.
-      sql = `SELECT json FROM ${readerFor(source, `, records = false, columns = {json: 'MAP(VARCHAR, VARCHAR)'}`)}`;
+      sql = `SELECT json FROM ${ndjsonRecordsReader(source.path, source.maxObjectBytes)}`;
       // A held-back last line is still in the file DuckDB reads; LIMIT keeps it out (only then: it costs parallelism).
       if (source.heldTail) sql += ` LIMIT ${source.rows}`;
       break;

@@ -10,6 +10,8 @@ export interface StoredBatch {
   end: number;
   /** Rows of the batch that are events (the others are lines that did not parse into one). */
   events: number;
+  /** Events of the batch that came without an id (their identity is derived afterwards: `deriveIds`). */
+  withoutId: number;
 }
 
 /**
@@ -80,8 +82,9 @@ export class ArrivalStore {
     const c = this.connection;
     await c.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
     const where = (filter: string) =>
-      c.one<{ n: number; lo: number; hi: number; ok: number }>(
-        `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok
+      c.one<{ n: number; lo: number; hi: number; ok: number; no_id: number }>(
+        `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok,
+           count(*) FILTER (WHERE _ok AND event_id IS NULL)::DOUBLE AS no_id
          FROM ${this.table} WHERE ${filter}`,
       );
     let rows = await where(`rowid >= ${this.nextRow}`);
@@ -93,7 +96,7 @@ export class ArrivalStore {
     if (Number(rows?.n) !== count || Number(rows?.hi) - first + 1 !== count) {
       throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
     }
-    const batch: StoredBatch = { first, end: first + count, events: Number(rows?.ok ?? 0) };
+    const batch: StoredBatch = { first, end: first + count, events: Number(rows?.ok ?? 0), withoutId: Number(rows?.no_id ?? 0) };
     this.nextRow = batch.end;
     const arrival = `${this.table}.rowid + ${base + 1 - first}`;
     if (typeof lines === 'number') {
@@ -111,6 +114,21 @@ export class ArrivalStore {
   private async setMarks(rows: (readonly number[])[]): Promise<void> {
     await this.connection.run(`DELETE FROM ${this.name('marks')}`);
     await this.connection.appendDoubles('marks', rows, 'main', this.database);
+  }
+
+  /**
+   * Gives a batch's events that came without an id their identity: `identitySql` over each line's whole record, as
+   * `records` (a reader of the batch's lines, one row each, in order) gives it.
+   */
+  async deriveIds(batch: StoredBatch, records: string, identitySql: (record: string) => string): Promise<void> {
+    if (batch.withoutId === 0) return;
+    const c = this.connection;
+    const lines = this.name('records');
+    await c.run(`CREATE OR REPLACE TABLE ${lines} AS SELECT json FROM ${records}`);
+    await c.run(`UPDATE ${this.table} SET event_id = ${identitySql('r.json')} FROM (SELECT rowid AS position, json FROM ${lines}) r
+      WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND ${this.table}.rowid - ${batch.first} = r.position
+        AND ${this.table}._ok AND ${this.table}.event_id IS NULL`);
+    await c.run(`DROP TABLE ${lines}`);
   }
 
   /** A batch's events: arrival numbers and both identity keys, in the order they arrived. */

@@ -250,6 +250,48 @@ GROUP BY event_date, country\n`,
     }
   });
 
+  it('gives a line without an id the identity an import gives it, from the whole record', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    // No ids: visits of one user in the same second that differ only in a field no realtime pipeline reads (the
+    // device) are two events; a line logged twice is one.
+    const visit = (at: string, user: string, device: string) =>
+      JSON.stringify({ event_type: 'UserVisitedWebsite', occurred_at: at, user_id: user, device });
+    const lines = [
+      visit('2026-10-01T10:00:00Z', 'u1', 'mobile'),
+      visit('2026-10-01T10:00:00Z', 'u1', 'desktop'),
+      visit('2026-10-01T11:00:00Z', 'u2', 'mobile'),
+      visit('2026-10-01T10:00:00Z', 'u1', 'mobile'),
+      visit('2026-10-02T09:00:00Z', 'u2', 'tablet'),
+    ];
+    const file = join(t.root, 'no-ids.ndjson');
+    await writeFile(file, lines.map((l) => `${l}\n`).join(''));
+    expect((await importFile(t.workspace, file)).status).toBe('imported');
+    expect((await runPipelines(t.workspace, { pipelines: ['daily_visits'] })).status).toBe('succeeded');
+    const view = await LiveView.create(t.workspace, { source: file, modes: ['naive', 'exact'], pipelines: ['daily_visits'] });
+    try {
+      for (const batch of batches(lines, [0.5])) await view.ingest(batch);
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'exact'))).toEqual([
+        { event_date: '2026-10-01', visits: 3, visitors: 2 },
+        { event_date: '2026-10-02', visits: 1, visitors: 1 },
+      ]);
+      expect(view.rows('daily_visits', 'exact')).toEqual(
+        await t.workspace.catalog.all('SELECT * FROM daily_visits ORDER BY event_date'),
+      );
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'naive'))[0]).toEqual({
+        event_date: '2026-10-01',
+        visits: 4,
+        visitors: 2,
+      });
+      // The same identities as the lake's, so the served view can tell which live events the lake already holds.
+      const ids = (sql: string) => t.workspace.catalog.all<{ event_id: string }>(sql);
+      expect(await ids(`SELECT event_id FROM ${view.exactEventsTable} ORDER BY event_id`)).toEqual(
+        await ids('SELECT event_id FROM events ORDER BY event_id'),
+      );
+    } finally {
+      await view.close();
+    }
+  });
+
   it('reports a realtime pipeline whose aggregates cannot be merged, and keeps the others', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(

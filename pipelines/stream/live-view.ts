@@ -9,8 +9,8 @@ import { errorMessage } from '../util/errors.js';
 import { loadPipelines, type PipelineDefinition } from '../batch/definition.js';
 import { parseStatement, referencedColumns } from '../batch/ast.js';
 import { CANONICAL_FIELDS } from '../workspace/settings.js';
-import { buildPlan, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
-import { normalizeType } from '../lake/stage.js';
+import { buildPlan, recordIdentitySql, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
+import { ndjsonRecordsReader, normalizeType } from '../lake/stage.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import {
   aggregateFunctionNames,
@@ -417,6 +417,8 @@ export class LiveView {
       importId: 0,
       importedAt: new Date().toISOString(),
       timezone: this.workspace.settings.timezone,
+      // A record without an id is identified by all of it, which only a second read of its line has (deriveIds).
+      noDerivedIds: true,
       ...(lineSql ? { lineSql } : { positionless: true }),
     };
     return { plan: buildPlan(input), input };
@@ -488,6 +490,11 @@ export class LiveView {
     this.arrivals += batch.count;
     result.events = stored.events;
     mark = this.step('read and type', mark);
+    await this.store.deriveIds(
+      stored,
+      ndjsonRecordsReader(this.batchFile, this.workspace.settings.import.maxLineBytes),
+      recordIdentitySql,
+    );
     if (result.events < batch.count) {
       result.rejects = await this.rejects(lines(), contiguous);
       await this.store.dropRejected(stored);
