@@ -12,6 +12,10 @@ export interface StoredBatch {
   events: number;
   /** Events of the batch that came without an id (their identity is derived afterwards: `deriveIds`). */
   withoutId: number;
+  /** The arrival number before the batch's first. */
+  base: number;
+  /** The source line of each row, or of the first when the lines are consecutive. */
+  lines: number | readonly number[];
 }
 
 /**
@@ -75,40 +79,59 @@ export class ArrivalStore {
   }
 
   /**
-   * Appends a batch: `typedRows` gives one row per line, in line order. Arrival numbers follow `base`;
-   * source lines are `lines` (one per row), or `lines` + position when it is a number (consecutive lines).
+   * Appends a batch on `connection` (one that appends nothing else meanwhile): `typedRows` gives one row per line,
+   * in line order. Its arrival numbers will follow `base` and its source lines are `lines` (one per row, or the
+   * first of consecutive lines); `number` sets them, which may run while the next batch is being appended.
    */
-  async append(typedRows: string, count: number, base: number, lines: number | readonly number[]): Promise<StoredBatch> {
-    const c = this.connection;
-    await c.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
+  async append(
+    connection: Connection,
+    typedRows: string,
+    count: number,
+    base: number,
+    lines: number | readonly number[],
+  ): Promise<StoredBatch> {
+    await connection.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
     const where = (filter: string) =>
-      c.one<{ n: number; lo: number; hi: number; ok: number; no_id: number }>(
+      connection.one<{ n: number; lo: number; hi: number; ok: number; no_id: number }>(
         `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok,
            count(*) FILTER (WHERE _ok AND event_id IS NULL)::DOUBLE AS no_id
          FROM ${this.table} WHERE ${filter}`,
       );
     let rows = await where(`rowid >= ${this.nextRow}`);
     if (Number(rows?.n) !== count || Number(rows?.lo) !== this.nextRow) {
-      // The rows are not where the count of appends puts them (after a restore, say): found by what is not numbered yet.
+      // The rows are not where the count of appends puts them (after a restore, say): found by what is not numbered
+      // yet (no batch before this one is still waiting to be: a restore waits for every batch).
       rows = await where('_arrival IS NULL');
     }
     const first = Number(rows?.lo);
     if (Number(rows?.n) !== count || Number(rows?.hi) - first + 1 !== count) {
       throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
     }
-    const batch: StoredBatch = { first, end: first + count, events: Number(rows?.ok ?? 0), withoutId: Number(rows?.no_id ?? 0) };
+    const batch: StoredBatch = {
+      first,
+      end: first + count,
+      events: Number(rows?.ok ?? 0),
+      withoutId: Number(rows?.no_id ?? 0),
+      base,
+      lines,
+    };
     this.nextRow = batch.end;
-    const arrival = `${this.table}.rowid + ${base + 1 - first}`;
-    if (typeof lines === 'number') {
+    return batch;
+  }
+
+  /** Sets a batch's arrival numbers and source lines (see `append`). */
+  async number(batch: StoredBatch): Promise<void> {
+    const c = this.connection;
+    const arrival = `${this.table}.rowid + ${batch.base + 1 - batch.first}`;
+    if (typeof batch.lines === 'number') {
       await c.run(
-        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${lines - first} WHERE ${rowsOf(batch)}`,
+        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${batch.lines - batch.first} WHERE ${rowsOf(batch)}`,
       );
     } else {
-      await this.setMarks(lines.map((line, i) => [base + 1 + i, line]));
+      await this.setMarks(batch.lines.map((line, i) => [batch.base + 1 + i, line]));
       await c.run(`UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = m.line::BIGINT FROM ${this.name('marks')} m
         WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND m._arrival = ${arrival}`);
     }
-    return batch;
   }
 
   private async setMarks(rows: (readonly number[])[]): Promise<void> {

@@ -39,7 +39,9 @@ export class IdentitySet {
 
   /** Makes room for `more` keys at once, rather than growing (and rehashing) step by step while they are added. */
   reserve(more: number): void {
-    while ((this.size + more) * 2 > this.mask + 1) this.grow();
+    let slots = this.mask + 1;
+    while ((this.size + more) * 2 > slots) slots *= 2;
+    if (slots > this.mask + 1) this.grow(slots);
   }
 
   /** Adds a key pair; true when it was not there yet. k1 must be ≥ 1 (0 marks an empty slot). */
@@ -101,12 +103,22 @@ export class IdentitySet {
     }
   }
 
-  private grow(): void {
+  /** Rehashes into a table of `capacity` slots (a power of two), twice the current one by default. */
+  private grow(capacity = (this.mask + 1) * 2): void {
     const old = this.slots;
-    this.slots = new Float64Array(old.length * 2);
-    this.mask = old.length - 1;
-    this.size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.add(old[i] as number, old[i + 1] as number);
+    const slots = new Float64Array(capacity * 2);
+    const mask = capacity - 1;
+    // Every key is known to be new here: each goes to the first empty slot of its probe run, no comparisons.
+    for (let i = 0; i < old.length; i += 2) {
+      const a = old[i] as number;
+      if (a === 0) continue;
+      let j = slotOf(a, mask);
+      while (slots[2 * j] !== 0) j = (j + 1) & mask;
+      slots[2 * j] = a;
+      slots[2 * j + 1] = old[i + 1] as number;
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 }
 

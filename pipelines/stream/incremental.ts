@@ -47,7 +47,15 @@ export interface IncrementalPipeline {
    * When every output column is a group key or a merged aggregate as it stands (no expression over them, no
    * HAVING), which one each is: the finalize query would only read them back, so the state gives the rows itself.
    */
-  direct?: { from: 'key' | 'aggregate'; index: number }[];
+  direct?: DirectOutput[];
+}
+
+/** An output column read straight from state: a group key, or a merged aggregate, possibly CAST to BIGINT. */
+export interface DirectOutput {
+  from: 'key' | 'aggregate';
+  index: number;
+  /** `CAST(aggregate AS BIGINT)` (as pipelines write to keep an integer sum's column a BIGINT). */
+  cast?: 'BIGINT';
 }
 
 export class NotIncrementalError extends Error {}
@@ -313,12 +321,15 @@ interface Syntax {
 
 function finishIncremental(syntax: Syntax, outputColumns: string[], finalTemplate: string): IncrementalPipeline {
   const { pipeline, select, items, keys, aggregates, aggregateColumns, keyIndex, deltaSql, smallDeltaSql } = syntax;
-  const direct = syntax.stateSelect.map((node) => {
+  const direct = syntax.stateSelect.map((item): DirectOutput | undefined => {
+    const cast = item.class === 'CAST' && !item.try_cast && (item.cast_type as AstNode | undefined)?.id === 'BIGINT';
+    const node = cast ? (item.child as AstNode) : item;
     const name = node.class === 'COLUMN_REF' ? ((node as AstNode).column_names as string[]).join('.') : '';
     const key = /^__k(\d+)$/.exec(name);
-    if (key) return { from: 'key' as const, index: Number(key[1]) };
+    if (key) return cast ? undefined : { from: 'key', index: Number(key[1]) };
     const aggregate = aggregates.findIndex((a) => a.kind !== 'avg' && a.columns[0] === name);
-    return aggregate >= 0 ? { from: 'aggregate' as const, index: aggregate } : undefined;
+    if (aggregate < 0) return undefined;
+    return cast ? { from: 'aggregate', index: aggregate, cast: 'BIGINT' } : { from: 'aggregate', index: aggregate };
   });
 
   const additive: Record<string, boolean> = {};
@@ -342,7 +353,7 @@ function finishIncremental(syntax: Syntax, outputColumns: string[], finalTemplat
     finalizeSql: (stateTable) => finalTemplate.replace(/\b__state__\b/, stateTable),
     outputColumns,
     additive,
-    ...(select.having || direct.some((d) => d === undefined) ? {} : { direct: direct as NonNullable<(typeof direct)[number]>[] }),
+    ...(select.having || direct.some((d) => d === undefined) ? {} : { direct: direct as DirectOutput[] }),
   };
 }
 

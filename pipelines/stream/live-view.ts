@@ -190,12 +190,20 @@ export class LiveView {
   /** Identities of the exact events held (first arrival wins). */
   private readonly seen = new IdentitySet();
   private readonly store: ArrivalStore;
-  private typedRowsSql = '';
-  private readonly batchFile: string;
-  private batchHandle: FileHandle | undefined;
+  /** The statement reading each batch file into the store (see `batchFiles`). */
+  private readonly typedRowsSql = new Map<string, string>();
+  /**
+   * Batches are written to two files in turn: one is read into the store while the batch before it, in the other,
+   * may still be read again (identities of lines without an id, reasons for rejected lines).
+   */
+  private readonly batchFiles: { path: string; handle?: FileHandle }[];
+  private loads = 0;
+  /** The connection batches are read into the store on: a batch loads while the one before it is identified. */
+  private loader: Connection | undefined;
   /** Milliseconds per ingest step, summed over batches (for `npm run bench`; lanes' steps overlap in time). */
   readonly timings: Record<string, number> = {};
-  /** The last batch's storing and applying: each step of `ingest` waits for the same step of the batch before. */
+  /** The last batch's steps (loaded, identified, applied): each step of `ingest` waits for the same step of the batch before. */
+  private loading: Promise<unknown> = Promise.resolve();
   private storing: Promise<unknown> = Promise.resolve();
   private applying: Promise<unknown> = Promise.resolve();
 
@@ -214,7 +222,7 @@ export class LiveView {
     private readonly defined: Set<string>,
     scratch: string,
   ) {
-    this.batchFile = join(scratch, `recount-${database}-batch.ndjson`);
+    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, `recount-${database}-batch-${i}.ndjson`) }));
     this.store = new ArrivalStore(connection, database);
   }
 
@@ -333,7 +341,8 @@ export class LiveView {
     this.fields = fields;
     const empty = `(SELECT ${fields.map((f) => `NULL::${this.readType(f)} AS ${ident(f.key)}`).join(', ')} LIMIT 0)`;
     await this.store.create(this.typedRows(empty));
-    this.typedRowsSql = this.typedRows(this.batchReader(true));
+    for (const file of this.batchFiles) this.typedRowsSql.set(file.path, this.typedRows(this.batchReader(file.path, true)));
+    this.loader = await this.workspace.connect();
     for (const mode of this.modes) {
       for (let i = 0; i < (this.modes.length === 1 ? 2 : 1); i++) {
         const connection = await this.workspace.connect();
@@ -431,19 +440,26 @@ export class LiveView {
   }
 
   /**
-   * Takes in a batch of log lines; returns what changed. A batch is taken in two steps: stored (parsed, typed,
-   * numbered, its identities checked), then applied (each pipeline's delta query, merge and rows). Each step
-   * runs in batch order, and a batch is stored while the one before it is still being applied: `onStored` says
-   * when, so that a reader can hand over the next batch without waiting for this one's rows. `onRead` is called
-   * as soon as the view is done with `batch.data` (it works from its own copy): that memory may be reused then.
+   * Takes in a batch of log lines; returns what changed. A batch is taken in three steps: loaded (parsed, typed and
+   * numbered into the store), identified (its rejects taken, its identities checked) and applied (each pipeline's
+   * delta query, merge and rows). Each step runs in batch order, and a batch is loaded while the one before it is
+   * identified and the one before that applied: `onStored` says when it is loaded, so that a reader can hand over
+   * the next batch without waiting for this one's rows. `onRead` is called as soon as the view is done with
+   * `batch.data` (it works from its own copy): that memory may be reused then.
    */
   ingest(batch: LiveBatch, options: { onRead?: () => void; onStored?: () => void } = {}): Promise<LiveIngest> {
-    const stored = this.storing.then(() => this.storeBatch(batch, options.onRead));
+    const loaded = this.loading.then(() => this.loadBatch(batch, options.onRead));
     const onStored = () => options.onStored?.();
-    this.storing = stored.then(onStored, onStored);
-    const before = this.applying;
-    const applied = stored.then(async (s) => {
-      await before;
+    this.loading = loaded.then(onStored, onStored);
+    const identifying = this.storing;
+    const identified = loaded.then(async (l) => {
+      await identifying;
+      return l.batch ? this.identifyBatch(l.result, l.batch, l.file) : l;
+    });
+    this.storing = identified.catch(() => {});
+    const applying = this.applying;
+    const applied = identified.then(async (s) => {
+      await applying;
       return s.batch ? this.applyBatch(s.result, s.batch) : s.result;
     });
     this.applying = applied.catch(() => {});
@@ -452,28 +468,30 @@ export class LiveView {
 
   /** Resolves once every batch handed to `ingest` is applied (state, rows and store agree with each other). */
   private async settled(): Promise<void> {
+    await this.loading;
     await this.storing;
     await this.applying;
   }
 
-  /** The first step of `ingest`: the batch in the store, its rejects, and in exact mode its repeats marked. */
-  private async storeBatch(
+  /** The first step of `ingest`: the batch's lines, one row each, in the store. */
+  private async loadBatch(
     batch: LiveBatch,
     onRead: (() => void) | undefined,
-  ): Promise<{ result: LiveIngest; batch?: StoredBatch }> {
+  ): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
     let mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
+    const file = this.batchFiles[this.loads++ % this.batchFiles.length] as (typeof this.batchFiles)[number];
     if (batch.count === 0) {
       onRead?.();
-      return { result };
+      return { result, file: file.path };
     }
-    await this.writeBatchFile(batch.data);
+    await writeInPlace(file, batch.data);
     onRead?.();
     mark = this.step('write batch file', mark);
     if (!this.fields) {
       const sampled = await this.connection
         .all<{ column_name: string; column_type: string }>(
-          `DESCRIBE SELECT * FROM read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true)`,
+          `DESCRIBE SELECT * FROM read_json(${literal(file.path)}, format = 'newline_delimited', ignore_errors = true)`,
         )
         .catch(() => []);
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
@@ -482,21 +500,34 @@ export class LiveView {
     // Line numbers only increase: the batch's lines are consecutive when the last is first + count - 1.
     const numbers = batch.lineNumbers;
     const first = numbers[0] as number;
-    const contiguous = numbers[numbers.length - 1] === first + numbers.length - 1;
-    const lines = (): number[] => Array.from(numbers);
+    const lines = numbers[numbers.length - 1] === first + numbers.length - 1 ? first : Array.from(numbers);
     const base = this.arrivals;
-    // One row per line (a line that is not a JSON object gives a row of NULLs), read, typed and stored in one pass.
-    const stored = await this.store.append(this.typedRowsSql, batch.count, base, contiguous ? first : lines());
     this.arrivals += batch.count;
-    result.events = stored.events;
-    mark = this.step('read and type', mark);
-    await this.store.deriveIds(
-      stored,
-      ndjsonRecordsReader(this.batchFile, this.workspace.settings.import.maxLineBytes),
-      recordIdentitySql,
+    // One row per line (a line that is not a JSON object gives a row of NULLs), read and typed in one pass.
+    const stored = await this.store.append(
+      this.loader as Connection,
+      this.typedRowsSql.get(file.path) as string,
+      batch.count,
+      base,
+      lines,
     );
-    if (result.events < batch.count) {
-      result.rejects = await this.rejects(lines(), contiguous);
+    result.events = stored.events;
+    this.step('read and type', mark);
+    return { result, batch: stored, file: file.path };
+  }
+
+  /** The second step of `ingest`: the batch numbered, its rejects taken, and in exact mode its repeats marked. */
+  private async identifyBatch(
+    result: LiveIngest,
+    stored: StoredBatch,
+    file: string,
+  ): Promise<{ result: LiveIngest; batch?: StoredBatch }> {
+    let mark = performance.now();
+    await this.store.number(stored);
+    await this.store.deriveIds(stored, ndjsonRecordsReader(file, this.workspace.settings.import.maxLineBytes), recordIdentitySql);
+    mark = this.step('number and identify', mark);
+    if (result.events < result.lines) {
+      result.rejects = await this.rejects(file, stored);
       await this.store.dropRejected(stored);
       mark = this.step('rejects', mark);
     }
@@ -566,29 +597,21 @@ export class LiveView {
     return rows;
   }
 
-  /**
-   * Writes the batch over the previous one in place: rewriting a file's pages costs a third of
-   * allocating them again, as replacing the file would.
-   */
-  private async writeBatchFile(data: Buffer): Promise<void> {
-    this.batchHandle ??= await open(this.batchFile, 'w');
-    for (let written = 0; written < data.length;) {
-      written += (await this.batchHandle.write(data, written, data.length - written, written)).bytesWritten;
-    }
-    await this.batchHandle.truncate(data.length);
-  }
-
-  /** The batch file, each field a pipeline uses read typed where that is exact (`typed`), else as text. */
-  private batchReader(typed = false): string {
+  /** A batch file, each field a pipeline uses read typed where that is exact (`typed`), else as text. */
+  private batchReader(file: string, typed = false): string {
     const fields = this.fields as SourceField[];
-    return `read_json(${literal(this.batchFile)}, format = 'newline_delimited', ignore_errors = true,
+    return `read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true,
       columns = {${fields.map((f) => `${literal(f.key)}: ${literal(typed ? this.readType(f) : 'VARCHAR')}`).join(', ')}})`;
   }
 
   /** Why rows of the batch did not become events (rare: the batch is read again, as text, to say why). */
-  private async rejects(lines: number[], contiguous: boolean): Promise<LiveReject[]> {
+  private async rejects(file: string, batch: StoredBatch): Promise<LiveReject[]> {
     const c = this.connection;
-    await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader()}`);
+    const contiguous = typeof batch.lines === 'number';
+    const lines = contiguous
+      ? Array.from({ length: batch.end - batch.first }, (_, i) => (batch.lines as number) + i)
+      : (batch.lines as readonly number[]);
+    await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader(file)}`);
     let lineSql = `(rowid + ${lines[0]})`;
     if (!contiguous) {
       await c.run(
@@ -600,7 +623,7 @@ export class LiveView {
     }
     const { plan } = this.plan(lineSql, true);
     const rows = await c.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
-    const text = (await readFile(this.batchFile, 'utf8')).split('\n');
+    const text = (await readFile(file, 'utf8')).split('\n');
     const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
     // Fields read one by one cannot tell a broken line from an empty record: DuckDB's JSON parser says which.
     const valid = raws.length
@@ -727,7 +750,22 @@ export class LiveView {
     for (const lane of this.lanes) lane.connection.close();
     await this.connection.run(`DETACH ${ident(this.database)}`).catch(() => {});
     this.connection.close();
-    await this.batchHandle?.close().catch(() => {});
-    await rm(this.batchFile, { force: true });
+    this.loader?.close();
+    for (const file of this.batchFiles) {
+      await file.handle?.close().catch(() => {});
+      await rm(file.path, { force: true });
+    }
   }
+}
+
+/**
+ * Writes a batch over the file's last one in place: rewriting a file's pages costs a third of allocating
+ * them again, as replacing the file would.
+ */
+async function writeInPlace(file: { path: string; handle?: FileHandle }, data: Buffer): Promise<void> {
+  file.handle ??= await open(file.path, 'w');
+  for (let written = 0; written < data.length;) {
+    written += (await file.handle.write(data, written, data.length - written, written)).bytesWritten;
+  }
+  await file.handle.truncate(data.length);
 }

@@ -115,6 +115,72 @@ describe('rows made from state without a finalize query', () => {
     }
   });
 
+  it('cast to BIGINT are the rows the finalize query returns, and left to it when a value does not fit', async () => {
+    const { DuckDBInstance, JsonDuckDBValueConverter } = await import('@duckdb/node-api');
+    // daily_product_sales writes CAST(sum(item.quantity) AS BIGINT): an integer sum is HUGEINT until cast.
+    const cast: IncrementalPipeline = {
+      name: 'cast_outputs',
+      deltaSql: '',
+      smallDeltaSql: '',
+      keyColumns: ['__k0'],
+      aggregates: [
+        { kind: 'sum', columns: ['__a0'] },
+        { kind: 'max', columns: ['__a1'] },
+        { kind: 'count', columns: ['__a2'] },
+      ],
+      finalizeSql: (table) =>
+        `SELECT __k0 AS d, CAST(__a0 AS BIGINT) AS units, CAST(__a1 AS BIGINT) AS top, CAST(__a2 AS BIGINT) AS n FROM ${table}`,
+      outputColumns: ['d', 'units', 'top', 'n'],
+      keyOutputs: ['d'],
+      additive: {},
+      direct: [
+        { from: 'key', index: 0 },
+        { from: 'aggregate', index: 0, cast: 'BIGINT' },
+        { from: 'aggregate', index: 1, cast: 'BIGINT' },
+        { from: 'aggregate', index: 2, cast: 'BIGINT' },
+      ],
+    };
+    const types = (a0: string) =>
+      new PipelineState(
+        cast,
+        [{ name: '__k0', type: 'DATE' }],
+        [
+          { name: '__a0', type: a0 },
+          { name: '__a1', type: 'INTEGER' },
+          { name: '__a2', type: 'BIGINT' },
+        ],
+      );
+    const s = types('HUGEINT');
+    s.merge([
+      ['2026-10-01', '9223372036854775800', 7, '2'],
+      ['2026-10-02', '-4', -3, '1'],
+      ['2026-10-03', null, null, '0'],
+    ]);
+    s.merge([['2026-10-01', '7', 2, '1']]);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const query = async (state: PipelineState) =>
+        (await connection.runAndReadAll(state.finalizeSql() as string)).convertRows(JsonDuckDBValueConverter);
+      const rows = await query(s);
+      expect(rows).toEqual([
+        ['2026-10-01', '9223372036854775807', '7', '3'],
+        ['2026-10-02', '-4', '-3', '1'],
+        ['2026-10-03', null, null, '0'],
+      ]);
+      expect(s.directRows()).toEqual(rows);
+      // One past BIGINT's largest: the cast fails in the query, so the rows are the query's to make (and fail).
+      s.merge([['2026-10-01', '1', null, '0']]);
+      expect(s.directRows()).toBeUndefined();
+      await expect(query(s)).rejects.toThrow(/out of range|overflow/i);
+      // A sum that is not an integer is never cast here: its text would differ from the cast's rounding.
+      expect(types('DECIMAL(38,2)').directRows()).toBeUndefined();
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('are left to the finalize query for outputs that are expressions, or whose types read back in another form', () => {
     const base = {
       ...pipeline,

@@ -58,6 +58,17 @@ function parseNumeric(value: Json, type: string): Numeric | null {
   return parseExact(value, kind === 'decimal' ? Number(/DECIMAL\(\d+,\s*(\d+)\)/i.exec(type)?.[1] ?? 0) : 0);
 }
 
+const BIGINT_MIN = -(2n ** 63n);
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/** Whether an integer (as a number or its digits) is within BIGINT's range. */
+function fitsBigint(value: Json): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number') return false;
+  if (typeof value === 'number' && !Number.isInteger(value)) return false;
+  const n = BigInt(value);
+  return n >= BIGINT_MIN && n <= BIGINT_MAX;
+}
+
 function compare(a: Json, b: Json, type: string): number {
   if (numericKind(type)) {
     const x = Number(a);
@@ -166,13 +177,18 @@ export class PipelineState {
     for (const id of groupIds ?? this.groups.keys()) {
       const group = this.groups.get(id);
       if (!group) continue;
-      rows.push(
-        direct.map((d) =>
-          d.from === 'key'
-            ? (group.key[d.index] as Json)
-            : this.aggregateOutput(d.index, group.partials[this.columnIndex(d.index, 0)] ?? null),
-        ),
-      );
+      const row: Json[] = [];
+      for (const d of direct) {
+        if (d.from === 'key') {
+          row.push(group.key[d.index] as Json);
+          continue;
+        }
+        const value = this.aggregateOutput(d.index, group.partials[this.columnIndex(d.index, 0)] ?? null);
+        // A BIGINT cast of an integer is its digits, unless it does not fit: then the query raises what it raises.
+        if (d.cast === 'BIGINT' && value !== null && !fitsBigint(value)) return undefined;
+        row.push(d.cast === 'BIGINT' && value !== null ? String(value) : value);
+      }
+      rows.push(row);
     }
     return rows;
   }
@@ -186,6 +202,11 @@ export class PipelineState {
     return (this.pipeline.direct ?? []).every((d) => {
       if (d.from === 'key') return plain(this.keyTypes[d.index]?.type);
       const kind = this.pipeline.aggregates[d.index]?.kind;
+      // Cast to BIGINT: only integers, whose merged value is exact and reads back as the same digits.
+      if (d.cast === 'BIGINT') {
+        const type = this.partialTypes[this.columnIndex(d.index, 0)]?.type ?? '';
+        return kind === 'count' || ((kind === 'sum' || kind === 'min' || kind === 'max') && numericKind(type) === 'integer');
+      }
       return kind === 'count' || kind === 'count-distinct' || plain(this.partialTypes[this.columnIndex(d.index, 0)]?.type);
     });
   }
