@@ -68,14 +68,32 @@ describe('IdentitySet', () => {
     expect(keys.every(([a, b]) => !set.add(a, b))).toBe(true);
   });
 
-  it('makes room for many keys at once without losing or changing the ones it holds', () => {
-    const set = new IdentitySet(16);
-    for (let i = 1; i <= 10; i++) set.add(i * 4294967296 + 1, i);
-    const before = set.bytes;
-    set.reserve(100_000);
-    // Half full at most: 100,010 keys need 262,144 slots of 16 bytes.
-    expect([set.size, set.bytes, before]).toEqual([10, 262_144 * 16, 32 * 16]);
-    for (let i = 1; i <= 10; i++) expect(set.has(i * 4294967296 + 1, i)).toBe(true);
-    expect(set.has(1, 1)).toBe(false);
+  it('adds a batch as adding its keys one by one would, the first of equal keys winning, across partitions', () => {
+    const next = random(7);
+    // Keys spread over every partition (k2's top bits) and a few hundred values, so that batches repeat keys.
+    const key = (): [number, number] => [1 + Math.floor(next() * 300), Math.floor(next() * 2 ** 52)];
+    const pool = Array.from({ length: 2_000 }, key);
+    const batched = new IdentitySet(16);
+    const reference = new Set<string>();
+    for (let batch = 0; batch < 20; batch++) {
+      const keys = Array.from(
+        { length: 1 + Math.floor(next() * 500) },
+        () => pool[Math.floor(next() * pool.length)] as [number, number],
+      );
+      const expected = keys.flatMap(([a, b], i) => {
+        const name = `${a}:${b}`;
+        if (reference.has(name)) return [i];
+        reference.add(name);
+        return [];
+      });
+      const repeats = batched.addAll(
+        Float64Array.from(keys, (k) => k[0]),
+        Float64Array.from(keys, (k) => k[1]),
+      );
+      expect(repeats, `batch ${batch}`).toEqual(expected);
+      expect(batched.size).toBe(reference.size);
+    }
+    expect(pool.every(([a, b]) => batched.has(a, b) === reference.has(`${a}:${b}`))).toBe(true);
+    expect(batched.addAll(new Float64Array(0), new Float64Array(0))).toEqual([]);
   });
 });

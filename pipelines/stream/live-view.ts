@@ -534,11 +534,8 @@ export class LiveView {
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
       const [arrivals, k1, k2] = inArrivalOrder(await this.store.identityKeys(stored));
-      const repeats: number[] = [];
-      this.seen.reserve(arrivals.length);
-      for (let i = 0; i < arrivals.length; i++) {
-        if (!this.seen.add(k1[i] as number, k2[i] as number)) repeats.push(arrivals[i] as number);
-      }
+      mark = this.step('identity keys', mark);
+      const repeats = this.seen.addAll(k1, k2).map((i) => arrivals[i] as number);
       mark = this.step('identity index', mark);
       // Marked, not copied out: the repeats are few, and each reader of the exact batch skips them as it scans.
       await this.store.markRepeats(stored, repeats);
@@ -740,8 +737,7 @@ export class LiveView {
     if (eventsPath && this.modes.includes('exact') && this.fields) {
       const [k1, k2] = await this.store.restore(eventsPath);
       this.seen.clear();
-      this.seen.reserve(k1.length);
-      for (let i = 0; i < k1.length; i++) this.seen.add(k1[i] as number, k2[i] as number);
+      this.seen.addAll(k1, k2);
     }
   }
 
