@@ -1,4 +1,4 @@
-import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JsonDuckDBValueConverter, type Json } from '@duckdb/node-api';
@@ -22,6 +22,7 @@ import {
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
 import { IdentitySet } from './identity-set.js';
 import { ArrivalStore, type StoredBatch } from './arrivals.js';
+import { batchFileName, removeOrphanBatchFiles, scratchDir } from './scratch.js';
 
 export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
@@ -222,7 +223,7 @@ export class LiveView {
     private readonly defined: Set<string>,
     scratch: string,
   ) {
-    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, `recount-${database}-batch-${i}.ndjson`) }));
+    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, batchFileName(database, i)) }));
     this.store = new ArrivalStore(connection, database);
   }
 
@@ -254,12 +255,8 @@ export class LiveView {
         })),
       })),
     );
-    // Batches are written where DuckDB can read them fastest: memory-backed /dev/shm where there is one.
-    const scratch = (await stat('/dev/shm')
-      .then((s) => s.isDirectory())
-      .catch(() => false))
-      ? '/dev/shm'
-      : workspace.paths.tmp;
+    const scratch = await scratchDir(workspace.paths.tmp);
+    await removeOrphanBatchFiles(scratch);
     const view = new LiveView(
       workspace,
       connection,
