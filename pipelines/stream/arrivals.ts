@@ -31,10 +31,21 @@ export interface StoredBatch {
  * naming its row ids, which DuckDB binds as constants (a view reading them from a table is a join, which cost
  * each delta query 3–10 ms on a batch of 230,000 rows). Batches name their rows, so one can be appended while
  * the delta queries of the one before are still reading it.
+ *
+ * Arrival numbers and source lines are not written row by row where they follow from the row id: within a
+ * run of batches of consecutive lines each is the row id plus one offset (a segment), which the views add.
+ * Only a batch whose lines skip some, or rows restored from a snapshot, store them. An UPDATE of every row
+ * of a batch cost little when it ran but much more later, when DuckDB cleaned up the row versions it had
+ * made (670 ms at once for a million rows, measured).
  */
 export class ArrivalStore {
-  /** Row id the next appended row gets (DuckDB does not reuse the ids of deleted rows). */
+  /** Row id the next appended row gets at the least (DuckDB does not reuse the ids of deleted rows). */
   private nextRow = 0;
+  /**
+   * From row id `first` on (up to the next segment), rows without stored numbers have arrival number
+   * rowid + `arrival` and source line rowid + `line`. Latest first.
+   */
+  private segments: { first: number; arrival: number; line: number }[] = [];
 
   constructor(
     private readonly connection: Connection,
@@ -61,9 +72,29 @@ export class ArrivalStore {
   }
 
   /** A batch's events as a mode counts them (what a pipeline's `events` is for its delta query). */
-  batchSelect(mode: ArrivalMode, batch: Pick<StoredBatch, 'first' | 'end'>): string {
-    return `SELECT * EXCLUDE (_ok, _repeat, _arrival) FROM ${this.table}
+  batchSelect(mode: ArrivalMode, batch: Pick<StoredBatch, 'first' | 'end'> & { lines?: StoredBatch['lines'] }): string {
+    const line =
+      typeof batch.lines === 'number' ? `coalesce(_source_line, rowid + ${batch.lines - batch.first})` : '_source_line';
+    return `SELECT * EXCLUDE (_ok, _repeat, _arrival, _source_line), ${line} AS _source_line FROM ${this.table}
       WHERE ${rowsOf(batch)} AND _ok${mode === 'exact' ? ' AND NOT _repeat' : ''}`;
+  }
+
+  /** The views' columns: every field, then source line and arrival number, stored or from the row's segment. */
+  private numbered(): string {
+    const offset = (key: 'arrival' | 'line') =>
+      this.segments.length === 0
+        ? 'NULL'
+        : `rowid + CASE ${this.segments.map((g) => `WHEN rowid >= ${g.first} THEN ${g[key]}`).join(' ')} END`;
+    return `* EXCLUDE (_ok, _repeat, _source_line, _arrival), coalesce(_source_line, ${offset('line')}) AS _source_line,
+      coalesce(_arrival, ${offset('arrival')}) AS _arrival`;
+  }
+
+  private async createViews(): Promise<void> {
+    const c = this.connection;
+    await c.run(
+      `CREATE OR REPLACE VIEW ${this.exactEvents} AS SELECT ${this.numbered()} FROM ${this.table} WHERE _ok AND NOT _repeat`,
+    );
+    await c.run(`CREATE OR REPLACE VIEW ${this.arrivals} AS SELECT ${this.numbered()} FROM ${this.table} WHERE _ok`);
   }
 
   /** Creates the table with the columns of `typedRows` (typed fields, event_date and `_ok`), and the views over it. */
@@ -72,16 +103,14 @@ export class ArrivalStore {
     await c.run(`CREATE TABLE ${this.table} AS
       SELECT *, false AS _repeat, NULL::BIGINT AS _source_line, NULL::BIGINT AS _arrival FROM (${typedRows}) LIMIT 0`);
     await c.run(`CREATE TABLE ${this.name('marks')} (_arrival DOUBLE, line DOUBLE)`);
-    await c.run(
-      `CREATE VIEW ${this.exactEvents} AS SELECT * EXCLUDE (_ok, _repeat) FROM ${this.table} WHERE _ok AND NOT _repeat`,
-    );
-    await c.run(`CREATE VIEW ${this.arrivals} AS SELECT * EXCLUDE (_ok, _repeat) FROM ${this.table} WHERE _ok`);
+    await this.createViews();
   }
 
   /**
    * Appends a batch on `connection` (one that appends nothing else meanwhile): `typedRows` gives one row per line,
-   * in line order. Its arrival numbers will follow `base` and its source lines are `lines` (one per row, or the
-   * first of consecutive lines); `number` sets them, which may run while the next batch is being appended.
+   * in line order. Its arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of
+   * consecutive lines): consecutive lines are numbered by their segment here, others by `number`, which may run
+   * while the next batch is being appended.
    */
   async append(
     connection: Connection,
@@ -97,12 +126,8 @@ export class ArrivalStore {
            count(*) FILTER (WHERE _ok AND event_id IS NULL)::DOUBLE AS no_id
          FROM ${this.table} WHERE ${filter}`,
       );
-    let rows = await where(`rowid >= ${this.nextRow}`);
-    if (Number(rows?.n) !== count || Number(rows?.lo) !== this.nextRow) {
-      // The rows are not where the count of appends puts them (after a restore, say): found by what is not numbered
-      // yet (no batch before this one is still waiting to be: a restore waits for every batch).
-      rows = await where('_arrival IS NULL');
-    }
+    // Row ids only grow: the batch's rows are those from the first id no row had before it.
+    const rows = await where(`rowid >= ${this.nextRow}`);
     const first = Number(rows?.lo);
     if (Number(rows?.n) !== count || Number(rows?.hi) - first + 1 !== count) {
       throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
@@ -116,18 +141,22 @@ export class ArrivalStore {
       lines,
     };
     this.nextRow = batch.end;
+    if (typeof lines === 'number') {
+      const segment = { first, arrival: base + 1 - first, line: lines - first };
+      const last = this.segments[0];
+      if (!last || last.arrival !== segment.arrival || last.line !== segment.line) {
+        this.segments.unshift(segment);
+        await this.createViews();
+      }
+    }
     return batch;
   }
 
-  /** Sets a batch's arrival numbers and source lines (see `append`). */
+  /** Stores a batch's arrival numbers and source lines, unless they follow from its row ids (see `append`). */
   async number(batch: StoredBatch): Promise<void> {
     const c = this.connection;
     const arrival = `${this.table}.rowid + ${batch.base + 1 - batch.first}`;
-    if (typeof batch.lines === 'number') {
-      await c.run(
-        `UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = rowid + ${batch.lines - batch.first} WHERE ${rowsOf(batch)}`,
-      );
-    } else {
+    if (typeof batch.lines !== 'number') {
       await this.setMarks(batch.lines.map((line, i) => [batch.base + 1 + i, line]));
       await c.run(`UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = m.line::BIGINT FROM ${this.name('marks')} m
         WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND m._arrival = ${arrival}`);
@@ -154,23 +183,23 @@ export class ArrivalStore {
     await c.run(`DROP TABLE ${lines}`);
   }
 
-  /** A batch's events: arrival numbers and both identity keys, in the order they arrived. */
+  /** A batch's events: row ids and both identity keys, in the order they arrived (row ids grow with arrivals). */
   async identityKeys(batch: StoredBatch): Promise<[Float64Array, Float64Array, Float64Array]> {
     return (await this.connection.doubleColumns(
-      `SELECT _arrival::DOUBLE, ${identityKeysSql('event_id')} FROM ${this.table} WHERE ${rowsOf(batch)} AND _ok`,
+      `SELECT rowid::DOUBLE, ${identityKeysSql('event_id')} FROM ${this.table} WHERE ${rowsOf(batch)} AND _ok`,
     )) as [Float64Array, Float64Array, Float64Array];
   }
 
-  /** Marks arrivals of a batch as repeats of identities that arrived before them. */
-  async markRepeats(batch: StoredBatch, arrivals: readonly number[]): Promise<void> {
-    if (arrivals.length === 0) return;
+  /** Marks rows of a batch (by row id) as repeats of identities that arrived before them. */
+  async markRepeats(batch: StoredBatch, rows: readonly number[]): Promise<void> {
+    if (rows.length === 0) return;
     // A few are named in the statement (one statement instead of three); many go through the marks table.
-    let repeats = arrivals.join(', ');
-    if (arrivals.length > 1000) {
-      await this.setMarks(arrivals.map((a) => [a, 0]));
+    let repeats = rows.join(', ');
+    if (rows.length > 1000) {
+      await this.setMarks(rows.map((a) => [a, 0]));
       repeats = `SELECT _arrival::BIGINT FROM ${this.name('marks')}`;
     }
-    await this.connection.run(`UPDATE ${this.table} SET _repeat = true WHERE ${rowsOf(batch)} AND _arrival IN (${repeats})`);
+    await this.connection.run(`UPDATE ${this.table} SET _repeat = true WHERE ${rowsOf(batch)} AND rowid IN (${repeats})`);
   }
 
   /** Lines of a batch that did not become events: their reasons were taken, the rows are not needed. */
@@ -186,14 +215,15 @@ export class ArrivalStore {
     const c = this.connection;
     const released = this.name('released');
     await c.run(
-      `CREATE OR REPLACE TABLE ${released} AS SELECT e._arrival, e.event_id, e.event_date FROM ${this.exactEvents} e WHERE ${where}`,
+      `CREATE OR REPLACE TABLE ${released} AS SELECT e.rowid AS _row, e.event_id, e.event_date FROM ${this.table} e
+        WHERE e._ok AND NOT e._repeat AND (${where})`,
     );
     const keys = (await c.doubleColumns(`SELECT ${identityKeysSql('event_id')} FROM ${released}`)) as [
       Float64Array,
       Float64Array,
     ];
     await c.run(`DELETE FROM ${this.table} t WHERE t._ok AND EXISTS (
-      SELECT 1 FROM ${released} r WHERE r.event_id = t.event_id AND r.event_date = t.event_date AND (r._arrival = t._arrival OR t._repeat))`);
+      SELECT 1 FROM ${released} r WHERE r.event_id = t.event_id AND r.event_date = t.event_date AND (r._row = t.rowid OR t._repeat))`);
     await c.run(`DROP TABLE ${released}`);
     return { events: keys[0].length, keys };
   }
@@ -212,6 +242,11 @@ export class ArrivalStore {
     const c = this.connection;
     await c.run(`DELETE FROM ${this.table}`);
     await c.run(`INSERT INTO ${this.table} BY NAME SELECT *, true AS _ok, false AS _repeat FROM read_parquet(${literal(path)})`);
+    // Restored rows store their numbers; rows appended after them start past them.
+    const next = await c.one<{ n: number | null }>(`SELECT (max(rowid) + 1)::DOUBLE AS n FROM ${this.table}`);
+    this.nextRow = Math.max(this.nextRow, Number(next?.n ?? 0));
+    this.segments = [];
+    await this.createViews();
     return (await c.doubleColumns(`SELECT ${identityKeysSql('event_id')} FROM ${this.exactEvents}`)) as [
       Float64Array,
       Float64Array,

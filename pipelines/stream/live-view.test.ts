@@ -184,6 +184,58 @@ describe('the live view', () => {
     }
   });
 
+  it('numbers arrivals and source lines across runs of consecutive lines, gaps, skipped lines and a restore', async () => {
+    const event = (id: string) =>
+      JSON.stringify({ event_id: id, event_type: 'UserVisitedWebsite', occurred_at: '2026-10-01T10:00:00Z', user_id: 'u1' });
+    const batch = (ids: string[], lineNumbers: number[]): LiveBatch => ({
+      data: Buffer.from(ids.map((id) => `${event(id)}\n`).join('')),
+      lineNumbers,
+      count: ids.length,
+    });
+    const numbered = (view: LiveView, table: 'exactEventsTable' | 'arrivalsTable') =>
+      t.workspace.catalog.all(
+        `SELECT event_id, _source_line::DOUBLE AS line, _arrival::DOUBLE AS arrival FROM ${view[table]} ORDER BY _arrival`,
+      );
+    const view = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['exact'] });
+    const restored = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['exact'] });
+    try {
+      await view.ingest(batch(['a', 'b', 'c'], [1, 2, 3]));
+      await view.ingest(batch(['d', 'a'], [4, 5]));
+      // Lines 6 and 7 went to the tailer's rejects; then a batch that skips line 11.
+      await view.ingest(batch(['e', 'f'], [8, 9]));
+      await view.ingest(batch(['g', 'h'], [10, 12]));
+      const exact = [
+        { event_id: 'a', line: 1, arrival: 1 },
+        { event_id: 'b', line: 2, arrival: 2 },
+        { event_id: 'c', line: 3, arrival: 3 },
+        { event_id: 'd', line: 4, arrival: 4 },
+        { event_id: 'e', line: 8, arrival: 6 },
+        { event_id: 'f', line: 9, arrival: 7 },
+        { event_id: 'g', line: 10, arrival: 8 },
+        { event_id: 'h', line: 12, arrival: 9 },
+      ];
+      expect(await numbered(view, 'exactEventsTable')).toEqual(exact);
+      expect(await numbered(view, 'arrivalsTable')).toEqual(
+        [...exact.slice(0, 4), { event_id: 'a', line: 5, arrival: 5 }, ...exact.slice(4)].sort((x, y) => x.arrival - y.arrival),
+      );
+      const saved = join(t.root, 'exact.parquet');
+      await view.saveEvents(saved);
+      await restored.restore(view.snapshot(), saved);
+      await restored.ingest(batch(['i', 'a', 'j'], [13, 14, 15]));
+      expect(await numbered(restored, 'exactEventsTable')).toEqual([
+        ...exact,
+        { event_id: 'i', line: 13, arrival: 10 },
+        { event_id: 'j', line: 15, arrival: 12 },
+      ]);
+      expect(normalizeRows('daily_visits', restored.rows('daily_visits', 'exact'))).toEqual([
+        { event_date: '2026-10-01', visits: 10, visitors: 1 },
+      ]);
+    } finally {
+      await view.close();
+      await restored.close();
+    }
+  });
+
   it('equals the batch layer for min, max, counts of a column, sums and rounded averages, grouped by a key that can be NULL', async () => {
     const { writeFile } = await import('node:fs/promises');
     // method is NULL for every event but PaymentInitiated: a NULL group key. Times, text and decimals are min/max'ed.

@@ -161,6 +161,13 @@ export function readsNatively(type: string): boolean {
   return parse() && at === tokens.length;
 }
 
+/** A file batches are written to, and when the last batch written to it no longer needs it. */
+interface BatchFile {
+  path: string;
+  handle?: FileHandle;
+  free: Promise<unknown>;
+}
+
 /** A connection whose `events` is one mode's view of the current batch, and the pipelines whose deltas run on it. */
 interface Lane {
   mode: LiveMode;
@@ -194,11 +201,12 @@ export class LiveView {
   /** The statement reading each batch file into the store (see `batchFiles`). */
   private readonly typedRowsSql = new Map<string, string>();
   /**
-   * Batches are written to two files in turn: one is read into the store while the batch before it, in the other,
-   * may still be read again (identities of lines without an id, reasons for rejected lines).
+   * Batches are written to two files in turn, so that the next batch is written while one is read into the store.
+   * A file is written again once its last batch is identified (which may read it again: identities of lines without
+   * an id, reasons for rejected lines): `free`.
    */
-  private readonly batchFiles: { path: string; handle?: FileHandle }[];
-  private loads = 0;
+  private readonly batchFiles: BatchFile[];
+  private writes = 0;
   /** The connection batches are read into the store on: a batch loads while the one before it is identified. */
   private loader: Connection | undefined;
   /** Milliseconds per ingest step, summed over batches (for `npm run bench`; lanes' steps overlap in time). */
@@ -223,7 +231,7 @@ export class LiveView {
     private readonly defined: Set<string>,
     scratch: string,
   ) {
-    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, batchFileName(database, i)) }));
+    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, batchFileName(database, i)), free: Promise.resolve() }));
     this.store = new ArrivalStore(connection, database);
   }
 
@@ -437,23 +445,30 @@ export class LiveView {
   }
 
   /**
-   * Takes in a batch of log lines; returns what changed. A batch is taken in three steps: loaded (parsed, typed and
-   * numbered into the store), identified (its rejects taken, its identities checked) and applied (each pipeline's
-   * delta query, merge and rows). Each step runs in batch order, and a batch is loaded while the one before it is
-   * identified and the one before that applied: `onStored` says when it is loaded, so that a reader can hand over
-   * the next batch without waiting for this one's rows. `onRead` is called as soon as the view is done with
-   * `batch.data` (it works from its own copy): that memory may be reused then.
+   * Takes in a batch of log lines; returns what changed. A batch is taken in four steps: written (to a batch file),
+   * loaded (parsed, typed and numbered into the store), identified (its rejects taken, its identities checked) and
+   * applied (each pipeline's delta query, merge and rows). Each step runs in batch order, and a batch is written
+   * while the one before it is loaded, which is loaded while the one before it is identified, and so on. `onStored`
+   * says when the batch is next to load, so that a reader can hand over the next batch without waiting for this
+   * one's rows. `onRead` is called as soon as the view is done with `batch.data` (it works from its own copy): that
+   * memory may be reused then.
    */
   ingest(batch: LiveBatch, options: { onRead?: () => void; onStored?: () => void } = {}): Promise<LiveIngest> {
-    const loaded = this.loading.then(() => this.loadBatch(batch, options.onRead));
+    const file = this.batchFiles[this.writes++ % this.batchFiles.length] as BatchFile;
+    const written = file.free.then(() => this.writeBatch(file, batch, options.onRead));
+    // Handed over once written and the batch before it is loaded: then it is next to load, and the next may be written.
+    const handedOver = Promise.all([written, this.loading]);
     const onStored = () => options.onStored?.();
-    this.loading = loaded.then(onStored, onStored);
+    handedOver.then(onStored, onStored);
+    const loaded = handedOver.then(() => this.loadBatch(batch, file.path));
+    this.loading = loaded.catch(() => {});
     const identifying = this.storing;
     const identified = loaded.then(async (l) => {
       await identifying;
       return l.batch ? this.identifyBatch(l.result, l.batch, l.file) : l;
     });
     this.storing = identified.catch(() => {});
+    file.free = this.storing;
     const applying = this.applying;
     const applied = identified.then(async (s) => {
       await applying;
@@ -470,25 +485,26 @@ export class LiveView {
     await this.applying;
   }
 
+  /** Writes a batch's lines to its file (before it is loaded, while the batch before it may be). */
+  private async writeBatch(file: BatchFile, batch: LiveBatch, onRead: (() => void) | undefined): Promise<void> {
+    const mark = performance.now();
+    try {
+      if (batch.count > 0) await writeInPlace(file, batch.data);
+    } finally {
+      onRead?.();
+    }
+    this.step('write batch file', mark);
+  }
+
   /** The first step of `ingest`: the batch's lines, one row each, in the store. */
-  private async loadBatch(
-    batch: LiveBatch,
-    onRead: (() => void) | undefined,
-  ): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
+  private async loadBatch(batch: LiveBatch, file: string): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
     let mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
-    const file = this.batchFiles[this.loads++ % this.batchFiles.length] as (typeof this.batchFiles)[number];
-    if (batch.count === 0) {
-      onRead?.();
-      return { result, file: file.path };
-    }
-    await writeInPlace(file, batch.data);
-    onRead?.();
-    mark = this.step('write batch file', mark);
+    if (batch.count === 0) return { result, file };
     if (!this.fields) {
       const sampled = await this.connection
         .all<{ column_name: string; column_type: string }>(
-          `DESCRIBE SELECT * FROM read_json(${literal(file.path)}, format = 'newline_delimited', ignore_errors = true)`,
+          `DESCRIBE SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true)`,
         )
         .catch(() => []);
       await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
@@ -503,14 +519,14 @@ export class LiveView {
     // One row per line (a line that is not a JSON object gives a row of NULLs), read and typed in one pass.
     const stored = await this.store.append(
       this.loader as Connection,
-      this.typedRowsSql.get(file.path) as string,
+      this.typedRowsSql.get(file) as string,
       batch.count,
       base,
       lines,
     );
     result.events = stored.events;
     this.step('read and type', mark);
-    return { result, batch: stored, file: file.path };
+    return { result, batch: stored, file };
   }
 
   /** The second step of `ingest`: the batch numbered, its rejects taken, and in exact mode its repeats marked. */
@@ -530,9 +546,9 @@ export class LiveView {
     }
     if (this.modes.includes('exact')) {
       // First arrival wins: within the batch by arrival order, across batches by the identity index.
-      const [arrivals, k1, k2] = inArrivalOrder(await this.store.identityKeys(stored));
+      const [rows, k1, k2] = inArrivalOrder(await this.store.identityKeys(stored));
       mark = this.step('identity keys', mark);
-      const repeats = this.seen.addAll(k1, k2).map((i) => arrivals[i] as number);
+      const repeats = this.seen.addAll(k1, k2).map((i) => rows[i] as number);
       mark = this.step('identity index', mark);
       // Marked, not copied out: the repeats are few, and each reader of the exact batch skips them as it scans.
       await this.store.markRepeats(stored, repeats);
@@ -755,7 +771,7 @@ export class LiveView {
  * Writes a batch over the file's last one in place: rewriting a file's pages costs a third of allocating
  * them again, as replacing the file would.
  */
-async function writeInPlace(file: { path: string; handle?: FileHandle }, data: Buffer): Promise<void> {
+async function writeInPlace(file: BatchFile, data: Buffer): Promise<void> {
   file.handle ??= await open(file.path, 'w');
   for (let written = 0; written < data.length;) {
     written += (await file.handle.write(data, written, data.length - written, written)).bytesWritten;
