@@ -195,9 +195,13 @@ describe('required fields and timestamps', () => {
       '{"event_id":"e","event_type":"X","occurred_at":"2024-02-30T10:00:00Z"}',
       '{"event_id":"f","event_type":"X","occurred_at":"2016-12-31T23:59:60Z"}',
       '{"event_id":"g","event_type":"X","occurred_at":"infinity"}',
+      // DuckDB's special values, in every form that ends as a Z or an offset does, or is one as it stands.
+      ...['-infinity', ' Infinity ', 'infinityZ', '-infinity Z', 'infinity+05:30', 'infinity UTC'].map(
+        (at, i) => `{"event_id":"s${i}","event_type":"X","occurred_at":${JSON.stringify(at)}}`,
+      ),
     ].join('\n');
     const result = await importContent('required.ndjson', content);
-    expect(result).toMatchObject({ rows: 0, rejected: 7 });
+    expect(result).toMatchObject({ rows: 0, rejected: 13 });
     expect((await rejects()).map((r) => r.reason)).toEqual([
       'missing event type (none of: event_type, type, event, name)',
       'missing event time (none of: occurred_at, timestamp, event_time, ts, time, created_at)',
@@ -206,6 +210,9 @@ describe('required fields and timestamps', () => {
       'unparseable timestamp "2024-02-30T10:00:00Z"',
       'unparseable timestamp "2016-12-31T23:59:60Z"',
       'unparseable timestamp "infinity"',
+      ...['-infinity', ' Infinity ', 'infinityZ', '-infinity Z', 'infinity+05:30', 'infinity UTC'].map(
+        (at) => `unparseable timestamp "${at}"`,
+      ),
     ]);
   });
 

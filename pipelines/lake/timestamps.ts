@@ -45,9 +45,11 @@ export function textToTimestamptz(textSql: string, timezone: string): string {
   const zone = `regexp_extract(${t}, ${ZONE_NAME}, 1)`;
   // Each cast is kept finite where it is made: finite() around the whole CASE would have DuckDB bind the CASE four
   // times over (nullif repeats its argument), which made binding this expression most of a small live batch's cost.
+  // A text with a Z or an offset at its end is never 'infinity' (DuckDB reads its special values only whole), so the
+  // commonest form needs no finite(), which evaluated its cast three times: a third of typing a live batch, measured.
   return `(CASE
     WHEN ${t} IS NULL THEN NULL
-    WHEN suffix(${t}, 'Z') OR suffix(${t}, 'z') OR regexp_matches(${t}, ${OFFSET}) THEN ${finite(`TRY_CAST(${t} AS TIMESTAMPTZ)`)}
+    WHEN suffix(${t}, 'Z') OR suffix(${t}, 'z') OR regexp_matches(${t}, ${OFFSET}) THEN TRY_CAST(${t} AS TIMESTAMPTZ)
     WHEN regexp_matches(${t}, ${NAMED_ZONE}) THEN
       CASE WHEN contains(${zoneNames}, ',' || ${zone} || ',')
         THEN ${finite(`timezone(${zone}, TRY_CAST(regexp_replace(${t}, ${ZONE_NAME}, '') AS TIMESTAMP))`)} END
