@@ -102,7 +102,8 @@ export class ArrivalStore {
     const c = this.connection;
     await c.run(`CREATE TABLE ${this.table} AS
       SELECT *, false AS _repeat, NULL::BIGINT AS _source_line, NULL::BIGINT AS _arrival FROM (${typedRows}) LIMIT 0`);
-    await c.run(`CREATE TABLE ${this.name('marks')} (_arrival DOUBLE, line DOUBLE)`);
+    // Numbers a statement joins with: arrival numbers and their source lines, or row ids (then `line` is 0).
+    await c.run(`CREATE TABLE ${this.name('marks')} (n DOUBLE, line DOUBLE)`);
     await this.createViews();
   }
 
@@ -159,7 +160,7 @@ export class ArrivalStore {
     if (typeof batch.lines !== 'number') {
       await this.setMarks(batch.lines.map((line, i) => [batch.base + 1 + i, line]));
       await c.run(`UPDATE ${this.table} SET _arrival = ${arrival}, _source_line = m.line::BIGINT FROM ${this.name('marks')} m
-        WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND m._arrival = ${arrival}`);
+        WHERE ${rowsOf(batch, `${this.table}.rowid`)} AND m.n = ${arrival}`);
     }
   }
 
@@ -197,7 +198,7 @@ export class ArrivalStore {
     let repeats = rows.join(', ');
     if (rows.length > 1000) {
       await this.setMarks(rows.map((a) => [a, 0]));
-      repeats = `SELECT _arrival::BIGINT FROM ${this.name('marks')}`;
+      repeats = `SELECT n::BIGINT FROM ${this.name('marks')}`;
     }
     await this.connection.run(`UPDATE ${this.table} SET _repeat = true WHERE ${rowsOf(batch)} AND rowid IN (${repeats})`);
   }

@@ -28,7 +28,10 @@ export const LIVE_MODES = ['naive', 'exact'] as const;
 /** naive counts every arriving line (the article's `+1` stream); exact counts each event identity once. */
 export type LiveMode = (typeof LIVE_MODES)[number];
 
-/** Columns whose first holds arrival numbers, sorted by it (a no-op, checked in one pass, when they already are). */
+/**
+ * Columns whose first holds numbers that grow with arrival (row ids of the arrival store), sorted by it (a no-op,
+ * checked in one pass, when they already are).
+ */
 export function inArrivalOrder<T extends Float64Array[]>(columns: T): T {
   const arrivals = columns[0] as Float64Array;
   let sorted = true;
@@ -496,7 +499,7 @@ export class LiveView {
     this.step('write batch file', mark);
   }
 
-  /** The first step of `ingest`: the batch's lines, one row each, in the store. */
+  /** The second step of `ingest`: the batch's lines, one row each, in the store. */
   private async loadBatch(batch: LiveBatch, file: string): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
     let mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
@@ -529,7 +532,7 @@ export class LiveView {
     return { result, batch: stored, file };
   }
 
-  /** The second step of `ingest`: the batch numbered, its rejects taken, and in exact mode its repeats marked. */
+  /** The third step of `ingest`: the batch numbered where its lines skip, its rejects taken, in exact mode its repeats marked. */
   private async identifyBatch(
     result: LiveIngest,
     stored: StoredBatch,
@@ -558,7 +561,7 @@ export class LiveView {
     return { result, batch: stored };
   }
 
-  /** The second step of `ingest`: every lane's delta queries over the batch, merged into state, and the rows they change. */
+  /** The last step of `ingest`: every lane's delta queries over the batch, merged into state, and the rows they change. */
   private async applyBatch(result: LiveIngest, batch: StoredBatch): Promise<LiveIngest> {
     const small = result.events <= SMALL_BATCH;
     const updates = await Promise.all(this.lanes.map((lane) => this.applyLane(lane, batch, small)));
