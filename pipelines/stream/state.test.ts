@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncrementalPipeline } from './incremental.js';
 import { PipelineState } from './state.js';
 
@@ -43,15 +44,31 @@ describe('distinct-count state', () => {
   });
 });
 
+/** A pipeline as planIncremental would compile it, for state alone (no delta query runs here). */
+function compiled(p: Omit<IncrementalPipeline, 'deltaSql' | 'smallDeltaSql' | 'additive'>): IncrementalPipeline {
+  return { deltaSql: '', smallDeltaSql: '', additive: {}, ...p };
+}
+
 describe('rows made from state without a finalize query', () => {
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+  });
+  afterAll(() => {
+    connection.closeSync();
+    instance.closeSync();
+  });
+  /** The rows the finalize query gives, in the JSON form the live view reads them in. */
+  const finalized = async (sql: string | undefined) =>
+    (await connection.runAndReadAll(sql as string)).convertRows(JsonDuckDBValueConverter);
+
   it('are exactly the rows the finalize query returns, value for value and in the same JSON form', async () => {
-    const { DuckDBInstance, JsonDuckDBValueConverter } = await import('@duckdb/node-api');
     // Keys, counts, a distinct count, exact and floating sums, min and max: the forms the default pipelines use,
     // with the values where text forms differ (negative and zero decimals, a NULL sum, a huge sum, infinity).
-    const direct: IncrementalPipeline = {
+    const direct = compiled({
       name: 'direct_outputs',
-      deltaSql: '',
-      smallDeltaSql: '',
       keyColumns: ['__k0', '__k1'],
       aggregates: [
         { kind: 'count', columns: ['__a0'] },
@@ -66,13 +83,12 @@ describe('rows made from state without a finalize query', () => {
         `SELECT __k0 AS d, __k1 AS p, __a0 AS n, __a1 AS users, __a2 AS revenue, __a3 AS weight, __a4 AS units, __a5 AS first, __a6 AS top FROM ${table}`,
       outputColumns: ['d', 'p', 'n', 'users', 'revenue', 'weight', 'units', 'first', 'top'],
       keyOutputs: ['d', 'p'],
-      additive: {},
       direct: [
         { from: 'key', index: 0 },
         { from: 'key', index: 1 },
         ...[0, 1, 2, 3, 4, 5, 6].map((index) => ({ from: 'aggregate' as const, index })),
       ],
-    };
+    });
     const s = new PipelineState(
       direct,
       [
@@ -98,30 +114,19 @@ describe('rows made from state without a finalize query', () => {
       ['2026-10-01', 'P1', '2', '["u2","u3"]', '10.05', 2.5, '1', 'a', '9'],
       ['2026-10-02', null, '1', '[]', '-10.00', 1, '-5', 'z', '12'],
     ]);
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const byKey = (rows: unknown[][]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-      const fromQuery = (await connection.runAndReadAll(s.finalizeSql() as string)).convertRows(JsonDuckDBValueConverter);
-      expect(fromQuery).toHaveLength(3);
-      expect(byKey(s.directRows() as unknown[][])).toEqual(byKey(fromQuery as unknown[][]));
-      // And for some groups only, as after a batch that touched them.
-      const some = [JSON.stringify(['2026-10-02', null])];
-      const fromQuerySome = (await connection.runAndReadAll(s.finalizeSql(some) as string)).convertRows(JsonDuckDBValueConverter);
-      expect(s.directRows(some)).toEqual(fromQuerySome);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    const byKey = (rows: unknown[][]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    const fromQuery = await finalized(s.finalizeSql());
+    expect(fromQuery).toHaveLength(3);
+    expect(byKey(s.directRows() as unknown[][])).toEqual(byKey(fromQuery as unknown[][]));
+    // And for some groups only, as after a batch that touched them.
+    const some = [JSON.stringify(['2026-10-02', null])];
+    expect(s.directRows(some)).toEqual(await finalized(s.finalizeSql(some)));
   });
 
   it('cast to BIGINT are the rows the finalize query returns, and left to it when a value does not fit', async () => {
-    const { DuckDBInstance, JsonDuckDBValueConverter } = await import('@duckdb/node-api');
     // daily_product_sales writes CAST(sum(item.quantity) AS BIGINT): an integer sum is HUGEINT until cast.
-    const cast: IncrementalPipeline = {
+    const cast = compiled({
       name: 'cast_outputs',
-      deltaSql: '',
-      smallDeltaSql: '',
       keyColumns: ['__k0'],
       aggregates: [
         { kind: 'sum', columns: ['__a0'] },
@@ -132,14 +137,13 @@ describe('rows made from state without a finalize query', () => {
         `SELECT __k0 AS d, CAST(__a0 AS BIGINT) AS units, CAST(__a1 AS BIGINT) AS top, CAST(__a2 AS BIGINT) AS n FROM ${table}`,
       outputColumns: ['d', 'units', 'top', 'n'],
       keyOutputs: ['d'],
-      additive: {},
       direct: [
         { from: 'key', index: 0 },
         { from: 'aggregate', index: 0, cast: 'BIGINT' },
         { from: 'aggregate', index: 1, cast: 'BIGINT' },
         { from: 'aggregate', index: 2, cast: 'BIGINT' },
       ],
-    };
+    });
     const types = (a0: string) =>
       new PipelineState(
         cast,
@@ -157,28 +161,19 @@ describe('rows made from state without a finalize query', () => {
       ['2026-10-03', null, null, '0'],
     ]);
     s.merge([['2026-10-01', '7', 2, '1']]);
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const query = async (state: PipelineState) =>
-        (await connection.runAndReadAll(state.finalizeSql() as string)).convertRows(JsonDuckDBValueConverter);
-      const rows = await query(s);
-      expect(rows).toEqual([
-        ['2026-10-01', '9223372036854775807', '7', '3'],
-        ['2026-10-02', '-4', '-3', '1'],
-        ['2026-10-03', null, null, '0'],
-      ]);
-      expect(s.directRows()).toEqual(rows);
-      // One past BIGINT's largest: the cast fails in the query, so the rows are the query's to make (and fail).
-      s.merge([['2026-10-01', '1', null, '0']]);
-      expect(s.directRows()).toBeUndefined();
-      await expect(query(s)).rejects.toThrow(/out of range|overflow/i);
-      // A sum that is not an integer is never cast here: its text would differ from the cast's rounding.
-      expect(types('DECIMAL(38,2)').directRows()).toBeUndefined();
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    const rows = await finalized(s.finalizeSql());
+    expect(rows).toEqual([
+      ['2026-10-01', '9223372036854775807', '7', '3'],
+      ['2026-10-02', '-4', '-3', '1'],
+      ['2026-10-03', null, null, '0'],
+    ]);
+    expect(s.directRows()).toEqual(rows);
+    // One past BIGINT's largest: the cast fails in the query, so the rows are the query's to make (and fail).
+    s.merge([['2026-10-01', '1', null, '0']]);
+    expect(s.directRows()).toBeUndefined();
+    await expect(finalized(s.finalizeSql())).rejects.toThrow(/out of range|overflow/i);
+    // A sum that is not an integer is never cast here: its text would differ from the cast's rounding.
+    expect(types('DECIMAL(38,2)').directRows()).toBeUndefined();
   });
 
   it('are left to the finalize query for outputs that are expressions, or whose types read back in another form', () => {
