@@ -8,7 +8,7 @@ import { Workspace } from '../pipelines/workspace/workspace.js';
 import { LiveView } from '../pipelines/stream/live-view.js';
 import { LiveSession } from '../pipelines/stream/session.js';
 import { Tailer } from '../pipelines/stream/tailer.js';
-import { feedView } from '../pipelines/stream/feed.js';
+import { feedView, REPLAY_BATCH_BYTES } from '../pipelines/stream/feed.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import { median, type Report } from './report.js';
@@ -37,7 +37,7 @@ async function throughput(workspace: Workspace, file: string) {
     path: file,
     start: 'beginning',
     maxLineBytes: 1 << 20,
-    maxBatchBytes: 64 << 20,
+    maxBatchBytes: REPLAY_BATCH_BYTES,
     watch: false,
     reuseBuffers: true,
   });

@@ -9,7 +9,7 @@ import type { PipelineDefinition } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { LiveView, type LiveRow } from '../stream/live-view.js';
 import { Tailer } from '../stream/tailer.js';
-import { feedView } from '../stream/feed.js';
+import { feedView, REPLAY_BATCH_BYTES } from '../stream/feed.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 
@@ -69,6 +69,7 @@ async function replay(workspace: Workspace, log: string, pipeline: string, optio
     path: log,
     start: 'beginning',
     maxLineBytes: workspace.settings.import.maxLineBytes,
+    maxBatchBytes: REPLAY_BATCH_BYTES,
     watch: false,
     // A batch's memory is filled again only once the view has its own copy of the batch (feedView reads ahead).
     reuseBuffers: true,
