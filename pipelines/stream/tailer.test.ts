@@ -492,6 +492,21 @@ describe('11: file deleted while being read', () => {
   });
 });
 
+describe('batch size per poll', () => {
+  it("cuts batches at the size a poll asks for, up to the tailer's, and at the tailer's again after it", async () => {
+    // 100 lines of 20 bytes each ({"n":"line-NNNNNN"} and a newline).
+    const all = Array.from({ length: 100 }, (_, i) => JSON.stringify({ n: `line-${String(i + 1).padStart(6, '0')}` }));
+    expect(all.every((l) => l.length === 19)).toBe(true);
+    await writeFile(log, withNewlines(all));
+    const t = tailer({ maxBatchBytes: 400 });
+    // A batch takes lines while they fit in the size asked for: 100 bytes are 5 lines, 400 are 20.
+    const small = await t.poll({ maxBatches: 1, maxBatchBytes: 100 });
+    const larger = await t.poll({ maxBatches: 1, maxBatchBytes: 10_000 });
+    const plain = await t.poll({ maxBatches: 1 });
+    expect([small, larger, plain].map((b) => texts(b))).toEqual([all.slice(0, 5), all.slice(5, 25), all.slice(25, 45)]);
+  });
+});
+
 describe('12: crash between applying lines and persisting the checkpoint', () => {
   it('re-delivers exactly the lines after the persisted batch: duplicates, never loss', async () => {
     const all = jsonLines('n', 1, 60);

@@ -326,6 +326,8 @@ export class Tailer {
   private readonly path: string;
   private readonly maxLineBytes: number;
   private readonly maxBatchBytes: number;
+  /** The size batches are cut at by the read under way (a poll may ask for less than maxBatchBytes). */
+  private batchBytes: number;
   private readonly pollIntervalMs: number;
   private readonly rotateWaitMs: number;
   private readonly now: () => number;
@@ -360,6 +362,7 @@ export class Tailer {
     this.path = options.path;
     this.maxLineBytes = options.maxLineBytes;
     this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    this.batchBytes = this.maxBatchBytes;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.rotateWaitMs = options.rotateWaitMs ?? 5000;
     this.now = options.now ?? Date.now;
@@ -380,20 +383,28 @@ export class Tailer {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Reads everything available right now (all open fds, handling any rotation/truncation seen) and returns the batches. */
-  poll(options: { maxBatches?: number } = {}): Promise<TailBatch[]> {
+  /**
+   * Reads everything available right now (all open fds, handling any rotation/truncation seen) and returns the batches,
+   * each of up to `maxBatchBytes` (the tailer's, or less).
+   */
+  poll(options: { maxBatches?: number; maxBatchBytes?: number } = {}): Promise<TailBatch[]> {
     return this.exclusive(async () => {
       throwIfAborted(this.options.signal);
       this.pool.reclaim();
-      const batches: TailBatch[] = [];
-      while (!this.closed && batches.length < (options.maxBatches ?? Infinity)) {
-        const batch = await this.step();
-        if (!batch) break;
-        this.pool.lend(this.backing.get(batch));
-        batches.push(batch);
-        throwIfAborted(this.options.signal);
+      this.batchBytes = Math.max(1, Math.min(options.maxBatchBytes ?? Infinity, this.maxBatchBytes));
+      try {
+        const batches: TailBatch[] = [];
+        while (!this.closed && batches.length < (options.maxBatches ?? Infinity)) {
+          const batch = await this.step();
+          if (!batch) break;
+          this.pool.lend(this.backing.get(batch));
+          batches.push(batch);
+          throwIfAborted(this.options.signal);
+        }
+        return batches;
+      } finally {
+        this.batchBytes = this.maxBatchBytes;
       }
-      return batches;
     });
   }
 
@@ -690,7 +701,7 @@ export class Tailer {
         reader.caughtUp = true;
         return undefined;
       }
-      const out = new BatchBuilder(this.maxBatchBytes, this.pool);
+      const out = new BatchBuilder(this.batchBytes, this.pool);
       const result = await this.fill(reader, out, isCurrent);
       if (result === 'changed') {
         reader.restart = 'replaced';
@@ -726,7 +737,7 @@ export class Tailer {
    */
   private async fill(reader: Reader, out: BatchBuilder, verify: boolean): Promise<'eof' | 'full' | 'changed'> {
     for (;;) {
-      if (out.size >= this.maxBatchBytes) return 'full';
+      if (out.size >= this.batchBytes) return 'full';
       const { bytesRead } = await reader.handle.read(this.buffer, 0, this.buffer.length, reader.readOffset);
       // Also checked at end of file: a same-size rewrite would otherwise wait for the next append to be noticed.
       if (verify && !(await this.intact(reader))) return 'changed';
