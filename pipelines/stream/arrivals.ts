@@ -112,6 +112,12 @@ export class ArrivalStore {
    * in line order. Its arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of
    * consecutive lines): consecutive lines are numbered by their segment here, others by `number`, which may run
    * while the next batch is being appended.
+   *
+   * Batches are read side by side on different connections, each in a transaction that commits once the append
+   * before it (`order.previous`) is done: DuckDB gives a transaction's appended rows their row ids when it commits,
+   * so row ids follow the order of batches, whichever read finished first. `order.begun` is called once the read is
+   * under way. With DuckDB on one thread (a replay on 2 cores), two reads side by side took the time one read on two
+   * threads takes, for half its CPU time (measured on four batches of 64 MiB).
    */
   async append(
     connection: Connection,
@@ -119,8 +125,19 @@ export class ArrivalStore {
     count: number,
     base: number,
     lines: number | readonly number[],
+    order: { begun?: () => void; previous?: Promise<unknown> } = {},
   ): Promise<StoredBatch> {
-    await connection.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      const inserting = connection.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
+      order.begun?.();
+      await inserting;
+      await order.previous;
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => {});
+      throw error;
+    }
     const where = (filter: string) =>
       connection.one<{ n: number; lo: number; hi: number; ok: number; no_id: number }>(
         `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok,

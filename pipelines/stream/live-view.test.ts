@@ -236,6 +236,52 @@ describe('the live view', () => {
     }
   });
 
+  it('keeps the order of lines when batches are read side by side and a later one is read first', async () => {
+    const event = (id: string) =>
+      JSON.stringify({ event_id: id, event_type: 'UserVisitedWebsite', occurred_at: '2026-10-01T10:00:00Z', user_id: id });
+    let line = 0;
+    const batch = (ids: string[]): LiveBatch => ({
+      data: Buffer.from(ids.map((id) => `${event(id)}\n`).join('')),
+      lineNumbers: ids.map(() => ++line),
+      count: ids.length,
+    });
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+    // A big batch, then one of two lines whose read ends long before the big one's, then another big one.
+    const batches = [batch(ids('a', 40_000)), batch(['x', 'a1']), batch(ids('b', 30_000))];
+    const view = await LiveView.create(t.workspace, { source: 'log.ndjson', modes: ['naive', 'exact'] });
+    try {
+      const results = await Promise.all(batches.map((b) => view.ingest(b)));
+      expect(results.map((r) => [r.lines, r.events, r.newEvents])).toEqual([
+        [40_000, 40_000, 40_000],
+        [2, 2, 1],
+        [30_000, 30_000, 30_000],
+      ]);
+      const arrivals = await t.workspace.catalog.all<{ n: number; misnumbered: number; x: number; a1: string }>(
+        `SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE _arrival <> _source_line)::DOUBLE AS misnumbered,
+           max(_arrival) FILTER (WHERE event_id = 'x')::DOUBLE AS x, string_agg(_arrival::VARCHAR, ',' ORDER BY _arrival) FILTER (WHERE event_id = 'a1') AS a1
+         FROM ${view.arrivalsTable}`,
+      );
+      expect(arrivals).toEqual([{ n: 70_002, misnumbered: 0, x: 40_001, a1: '1,40002' }]);
+      const exact = await t.workspace.catalog.all<{ n: number; first: string; last: string }>(
+        `SELECT count(*)::DOUBLE AS n, arg_min(event_id, _arrival) AS first, arg_max(event_id, _arrival) AS last FROM ${view.exactEventsTable}`,
+      );
+      expect(exact).toEqual([{ n: 70_001, first: 'a1', last: 'b30000' }]);
+      // Row ids follow arrivals too (the store finds a batch by them): the first row is line 1's, the last line 70,002's.
+      const rows = await t.workspace.catalog.all<{ first: string; last: string }>(
+        `SELECT arg_min(event_id, rowid) AS first, arg_max(event_id, rowid) AS last FROM "${view.database}".main.arrived`,
+      );
+      expect(rows).toEqual([{ first: 'a1', last: 'b30000' }]);
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'naive'))).toEqual([
+        { event_date: '2026-10-01', visits: 70_002, visitors: 70_001 },
+      ]);
+      expect(normalizeRows('daily_visits', view.rows('daily_visits', 'exact'))).toEqual([
+        { event_date: '2026-10-01', visits: 70_001, visitors: 70_001 },
+      ]);
+    } finally {
+      await view.close();
+    }
+  });
+
   it('equals the batch layer for min, max, counts of a column, sums and rounded averages, grouped by a key that can be NULL', async () => {
     const { writeFile } = await import('node:fs/promises');
     // method is NULL for every event but PaymentInitiated: a NULL group key. Times, text and decimals are min/max'ed.

@@ -204,17 +204,24 @@ export class LiveView {
   /** The statement reading each batch file into the store (see `batchFiles`). */
   private readonly typedRowsSql = new Map<string, string>();
   /**
-   * Batches are written to two files in turn, so that the next batch is written while one is read into the store.
-   * A file is written again once its last batch is identified (which may read it again: identities of lines without
-   * an id, reasons for rejected lines): `free`.
+   * Batches are written to three files in turn, so that a batch is written while the two before it are read into the
+   * store. A file is written again once its last batch is identified (which may read it again: identities of lines
+   * without an id, reasons for rejected lines): `free`.
    */
   private readonly batchFiles: BatchFile[];
   private writes = 0;
-  /** The connection batches are read into the store on: a batch loads while the one before it is identified. */
-  private loader: Connection | undefined;
+  /**
+   * The connections batches are read into the store on, in turn: a batch is read while the one before it is still
+   * being read (each commits after the one before it, so row ids keep the order of lines: ArrivalStore.append).
+   */
+  private loaders: { connection: Connection; free: Promise<unknown> }[] = [];
   /** Milliseconds per ingest step, summed over batches (for `npm run bench`; lanes' steps overlap in time). */
   readonly timings: Record<string, number> = {};
-  /** The last batch's steps (loaded, identified, applied): each step of `ingest` waits for the same step of the batch before. */
+  /**
+   * The last batch's steps (begun: its schema known and its read under way; loaded; identified; applied): each step
+   * of `ingest` waits for the same step of the batch before.
+   */
+  private beginning: Promise<unknown> = Promise.resolve();
   private loading: Promise<unknown> = Promise.resolve();
   private storing: Promise<unknown> = Promise.resolve();
   private applying: Promise<unknown> = Promise.resolve();
@@ -234,7 +241,7 @@ export class LiveView {
     private readonly defined: Set<string>,
     scratch: string,
   ) {
-    this.batchFiles = [0, 1].map((i) => ({ path: join(scratch, batchFileName(database, i)), free: Promise.resolve() }));
+    this.batchFiles = [0, 1, 2].map((i) => ({ path: join(scratch, batchFileName(database, i)), free: Promise.resolve() }));
     this.store = new ArrivalStore(connection, database);
   }
 
@@ -350,7 +357,7 @@ export class LiveView {
     const empty = `(SELECT ${fields.map((f) => `NULL::${this.readType(f)} AS ${ident(f.key)}`).join(', ')} LIMIT 0)`;
     await this.store.create(this.typedRows(empty));
     for (const file of this.batchFiles) this.typedRowsSql.set(file.path, this.typedRows(this.batchReader(file.path, true)));
-    this.loader = await this.workspace.connect();
+    for (let i = 0; i < 2; i++) this.loaders.push({ connection: await this.workspace.connect(), free: Promise.resolve() });
     for (const mode of this.modes) {
       for (let i = 0; i < (this.modes.length === 1 ? 2 : 1); i++) {
         const connection = await this.workspace.connect();
@@ -457,13 +464,25 @@ export class LiveView {
    * memory may be reused then.
    */
   ingest(batch: LiveBatch, options: { onRead?: () => void; onStored?: () => void } = {}): Promise<LiveIngest> {
-    const file = this.batchFiles[this.writes++ % this.batchFiles.length] as BatchFile;
+    const file = this.batchFiles[this.writes % this.batchFiles.length] as BatchFile;
+    const sequence = this.writes++;
+    // Numbered here, in batch order: batches are read side by side.
+    const base = this.arrivals;
+    this.arrivals += batch.count;
     const written = file.free.then(() => this.writeBatch(file, batch, options.onRead));
-    // Handed over once written and the batch before it is loaded: then it is next to load, and the next may be written.
-    const handedOver = Promise.all([written, this.loading]);
-    const onStored = () => options.onStored?.();
-    handedOver.then(onStored, onStored);
-    const loaded = handedOver.then(() => this.loadBatch(batch, file.path));
+    // Begun once written, its loader free and the batch before it begun: then the next may be written.
+    const previousBegun = this.beginning;
+    const previousLoaded = this.loading;
+    let begun = () => {};
+    const beginning = new Promise<void>((resolve) => (begun = resolve));
+    this.beginning = beginning;
+    const onStored = () => {
+      begun();
+      options.onStored?.();
+    };
+    const loaded = Promise.all([written, previousBegun])
+      .then(() => this.loadBatch(batch, file.path, base, sequence, onStored, previousLoaded))
+      .finally(onStored);
     this.loading = loaded.catch(() => {});
     const identifying = this.storing;
     const identified = loaded.then(async (l) => {
@@ -479,6 +498,11 @@ export class LiveView {
     });
     this.applying = applied.catch(() => {});
     return applied;
+  }
+
+  /** Runs a replay into this view (see Workspace.withReplayThreads). */
+  replaying<T>(work: () => Promise<T>): Promise<T> {
+    return this.workspace.withReplayThreads(work);
   }
 
   /** Resolves once every batch handed to `ingest` is applied (state, rows and store agree with each other). */
@@ -499,8 +523,18 @@ export class LiveView {
     this.step('write batch file', mark);
   }
 
-  /** The second step of `ingest`: the batch's lines, one row each, in the store. */
-  private async loadBatch(batch: LiveBatch, file: string): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
+  /**
+   * The second step of `ingest`: the batch's lines, one row each, in the store, read on a loader connection of its own
+   * (`begun` once its read is under way) and committed after the batch before it (`previous`).
+   */
+  private async loadBatch(
+    batch: LiveBatch,
+    file: string,
+    base: number,
+    sequence: number,
+    begun: () => void,
+    previous: Promise<unknown>,
+  ): Promise<{ result: LiveIngest; batch?: StoredBatch; file: string }> {
     let mark = performance.now();
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
     if (batch.count === 0) return { result, file };
@@ -517,16 +551,15 @@ export class LiveView {
     const numbers = batch.lineNumbers;
     const first = numbers[0] as number;
     const lines = numbers[numbers.length - 1] === first + numbers.length - 1 ? first : Array.from(numbers);
-    const base = this.arrivals;
-    this.arrivals += batch.count;
+    const loader = this.loaders[sequence % this.loaders.length] as (typeof this.loaders)[number];
+    await loader.free;
     // One row per line (a line that is not a JSON object gives a row of NULLs), read and typed in one pass.
-    const stored = await this.store.append(
-      this.loader as Connection,
-      this.typedRowsSql.get(file) as string,
-      batch.count,
-      base,
-      lines,
-    );
+    const appending = this.store.append(loader.connection, this.typedRowsSql.get(file) as string, batch.count, base, lines, {
+      begun,
+      previous,
+    });
+    loader.free = appending.catch(() => {});
+    const stored = await appending;
     result.events = stored.events;
     this.step('read and type', mark);
     return { result, batch: stored, file };
@@ -762,7 +795,7 @@ export class LiveView {
     for (const lane of this.lanes) lane.connection.close();
     await this.connection.run(`DETACH ${ident(this.database)}`).catch(() => {});
     this.connection.close();
-    this.loader?.close();
+    for (const loader of this.loaders) loader.connection.close();
     for (const file of this.batchFiles) {
       await file.handle?.close().catch(() => {});
       await rm(file.path, { force: true });
