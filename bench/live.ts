@@ -98,13 +98,16 @@ export async function benchLive(report: Report): Promise<void> {
     report.add({
       section: 'live',
       name: 'memory of live state per million events (exact mode)',
-      value: Math.round((((memory.duckdbBytes + memory.identityIndexBytes + heap) / events) * 1e6) / 2 ** 20),
+      value: Math.round(
+        (((memory.duckdbBytes + memory.identityIndexBytes + memory.distinctValuesBytes + heap) / events) * 1e6) / 2 ** 20,
+      ),
       unit: 'MiB',
       detail: {
         events,
         'DuckDB (events, batch tables) MiB': Math.round(memory.duckdbBytes / 2 ** 20),
         'identity index MiB': Math.round(memory.identityIndexBytes / 2 ** 20),
-        'JS heap (merged state, distinct sets) MiB': Math.round(heap / 2 ** 20),
+        'distinct values (hash tables) MiB': Math.round(memory.distinctValuesBytes / 2 ** 20),
+        'JS heap (merged state) MiB': Math.round(heap / 2 ** 20),
         groups: memory.groups,
         'distinct values held': memory.distinctValues,
       },

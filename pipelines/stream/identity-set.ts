@@ -106,11 +106,11 @@ export class IdentitySet {
 }
 
 /**
- * One partition of an IdentitySet: (k1, k2) key pairs in an open-addressing table (linear probing,
- * backward-shift deletion) over one Float64Array, the two keys of a slot side by side so that a probe
- * touches one cache line.
+ * One partition of an IdentitySet (and the value set of a distinct count): (k1, k2) key pairs in an open-addressing
+ * table (linear probing, backward-shift deletion) over one Float64Array, the two keys of a slot side by side so that
+ * a probe touches one cache line.
  */
-class ProbeTable {
+export class ProbeTable {
   /** k1, k2 of slot i at 2i, 2i + 1; k1 = 0 marks an empty slot. */
   private slots: Float64Array;
   private mask: number;
@@ -181,6 +181,14 @@ class ProbeTable {
   clear(): void {
     this.slots.fill(0);
     this.size = 0;
+  }
+
+  /** The key pairs held, k1 then k2 of each, in slot order. */
+  pairs(): number[] {
+    const out: number[] = [];
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) if (slots[i] !== 0) out.push(slots[i] as number, slots[i + 1] as number);
+    return out;
   }
 
   private find(a: number, b: number): number {

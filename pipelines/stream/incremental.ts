@@ -205,6 +205,12 @@ export async function planIncremental(
 
   // The delta query: the pipeline's own FROM/WHERE/GROUP BY, selecting keys and partial states.
   // With `distinctLists` off, a distinct count's list keeps repeats (see smallDeltaSql).
+  // A distinct count's state is the hashes of its values (their union, not a sum of counts, is what merges), NULLs
+  // left out as count(DISTINCT) leaves them (list() keeps them, and hash(NULL) is a number).
+  const hashes = await parseExpression(
+    connection,
+    'list_transform(list_filter(__values__, lambda __v: __v IS NOT NULL), lambda __v: hash(__v))',
+  );
   const deltaTree = (distinctLists: boolean): AstNode => {
     const partials: AstNode[] = [];
     for (const a of aggregates) {
@@ -216,17 +222,11 @@ export async function planIncremental(
           { ...clone(n), function_name: 'count', alias: a.columns[1] },
         );
       } else if (a.kind === 'count-distinct') {
-        // The distinct values themselves (their union, not a sum of counts, is what merges), as JSON text:
-        // JSON.parse brings a long list into JS far faster than converting it value by value.
         const list = { ...n, function_name: 'list', distinct: distinctLists, alias: '' };
-        partials.push({
-          ...clone(n),
-          function_name: 'to_json',
-          distinct: false,
-          filter: null,
-          children: [list],
-          alias: a.columns[0],
-        });
+        const hashed = rewrite(clone(hashes), (node) =>
+          node.class === 'COLUMN_REF' && (node.column_names as string[]).join('.') === '__values__' ? list : undefined,
+        );
+        partials.push({ ...hashed, alias: a.columns[0] });
       } else partials.push({ ...n, alias: a.columns[0] });
     }
     return {

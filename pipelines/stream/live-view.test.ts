@@ -285,13 +285,14 @@ describe('the live view', () => {
   it('equals the batch layer for min, max, counts of a column, sums and rounded averages, grouped by a key that can be NULL', async () => {
     const { writeFile } = await import('node:fs/promises');
     // method is NULL for every event but PaymentInitiated: a NULL group key. Times, text and decimals are min/max'ed.
+    // order_id is NULL for visits and carts: count(DISTINCT) leaves NULLs out.
     await writeFile(
       join(t.workspace.paths.pipelines, 'payment_extremes.sql'),
       `-- description: x\n-- grain: day\n-- realtime: true
 SELECT event_date, method, count(*) AS n, count(amount) AS with_amount,
   sum(CAST(amount AS DECIMAL(18, 2))) AS total, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
   min(user_id) AS first_user, max(CAST(amount AS DECIMAL(18, 2))) AS top,
-  round(avg(CAST(amount AS DECIMAL(18, 2))), 6) AS mean, count(DISTINCT user_id) AS users
+  round(avg(CAST(amount AS DECIMAL(18, 2))), 6) AS mean, count(DISTINCT user_id) AS users, count(DISTINCT order_id) AS orders
 FROM events GROUP BY event_date, method\n`,
     );
     const file = join(t.root, 'events.ndjson');

@@ -21,6 +21,7 @@ import {
 } from './incremental.js';
 import { PipelineState, type ColumnType, type SerializedState } from './state.js';
 import { IdentitySet } from './identity-set.js';
+import { deltaRows } from './delta-rows.js';
 import { ArrivalStore, type StoredBatch } from './arrivals.js';
 import { batchFileName, removeOrphanBatchFiles, scratchDir } from './scratch.js';
 
@@ -82,12 +83,15 @@ export interface LiveProblem {
 interface Compiled {
   definition: PipelineDefinition;
   incremental: IncrementalPipeline;
+  /** The delta query's columns that are distinct counts' lists of hashes. */
+  hashColumns: ReadonlySet<number>;
   states: Map<LiveMode, PipelineState>;
   rows: Map<LiveMode, Map<string, LiveRow>>;
 }
 
 export interface LiveSnapshot {
-  version: 1;
+  /** 2: distinct counts hold hashes of their values (1: the values). */
+  version: 2;
   fields: SourceField[];
   arrivals: number;
   counters: LiveCounters;
@@ -396,9 +400,12 @@ export class LiveView {
       const incremental = await plan.bind(connection);
       const delta = await connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${incremental.deltaSql}`);
       const types: ColumnType[] = delta.map((d) => ({ name: d.column_name, type: d.column_type }));
+      const keys = incremental.keyColumns.length;
+      const partials = incremental.aggregates.flatMap((a) => a.columns.map(() => a.kind === 'count-distinct'));
       return {
         definition,
         incremental,
+        hashColumns: new Set(partials.flatMap((hashed, i) => (hashed ? [keys + i] : []))),
         states: new Map(
           this.modes.map((m) => [
             m,
@@ -616,9 +623,9 @@ export class LiveView {
       await lane.connection.run(`CREATE OR REPLACE TEMP VIEW events AS ${this.store.batchSelect(lane.mode, batch)}`);
     }
     for (const p of lane.pipelines) {
-      const reader = await lane.connection.read(small ? p.incremental.smallDeltaSql : p.incremental.deltaSql);
+      const chunks = await lane.connection.chunks(small ? p.incremental.smallDeltaSql : p.incremental.deltaSql);
       mark = this.step('delta queries', mark);
-      const changed = (p.states.get(lane.mode) as PipelineState).merge(reader.convertRows(JsonDuckDBValueConverter) as Json[][]);
+      const changed = (p.states.get(lane.mode) as PipelineState).merge(deltaRows(chunks, p.hashColumns));
       mark = this.step('merge', mark);
       const rows = await this.finalize(lane.connection, p, lane.mode, changed);
       mark = this.step('finalize', mark);
@@ -729,14 +736,17 @@ export class LiveView {
     exactEvents: number;
     duckdbBytes: number;
     identityIndexBytes: number;
+    distinctValuesBytes: number;
   }> {
     await this.settled();
     let groups = 0;
     let distinctValues = 0;
+    let distinctValuesBytes = 0;
     for (const p of this.compiled) {
       for (const s of p.states.values()) {
         groups += s.size;
         distinctValues += s.distinctValues();
+        distinctValuesBytes += s.distinctBytes();
       }
     }
     const exact = this.ready && this.modes.includes('exact') ? await this.store.countExact() : 0;
@@ -747,12 +757,13 @@ export class LiveView {
       exactEvents: exact,
       duckdbBytes: Number(mem?.b ?? 0),
       identityIndexBytes: this.seen.bytes,
+      distinctValuesBytes,
     };
   }
 
   snapshot(): LiveSnapshot {
     return {
-      version: 1,
+      version: 2,
       fields: this.fields ?? [],
       arrivals: this.arrivals,
       counters: { ...this.counters },

@@ -38,7 +38,11 @@ export interface SessionTick extends LiveIngest {
 const CheckpointSchema = z.object({
   log: z.string(),
   position: TailPositionSchema,
-  live: z.custom<LiveSnapshot>((v) => typeof v === 'object' && v !== null && (v as { version?: number }).version === 1),
+  live: z.custom<LiveSnapshot>(
+    (v) => typeof v === 'object' && v !== null && (v as { version?: number }).version === 2,
+    // Format 1 held distinct values where format 2 holds their hashes, which only DuckDB can make from them.
+    'a live view snapshot of format 2 (an earlier version of Recount wrote format 1, which is read no longer)',
+  ),
   events: z.string().nullable(),
 });
 

@@ -2,32 +2,50 @@ import type { Json } from '@duckdb/node-api';
 import { literal } from '../util/sql.js';
 import { addExact, exactText, parseExact, type ExactNumber } from '../util/exact.js';
 import type { AggregateSpec, IncrementalPipeline } from './incremental.js';
+import { ProbeTable } from './identity-set.js';
 
 /**
  * Merged partial aggregates of one incremental pipeline, per group. Sums stay exact: DECIMAL and
- * integer sums are held as scaled BigInts, never as floating point; distinct counts keep their value
- * sets, so a value seen again in a later batch is not counted twice. Plain data throughout, so the
- * whole state can be checkpointed as JSON.
+ * integer sums are held as scaled BigInts, never as floating point; distinct counts keep the hashes of
+ * their values, so a value seen again in a later batch is not counted twice. Plain data throughout, so
+ * the whole state can be checkpointed as JSON.
  */
 
 type Numeric = ExactNumber;
+
 /**
- * The values a distinct count has seen. Text values are kept as they are and other values (numbers, JSON) as their JSON
- * text, in two sets so that the text "1" and the number 1 stay apart; turning every value into JSON text costs three
- * times as much as adding the text itself (measured on a million user ids).
+ * A delta query's list of 64-bit value hashes (DuckDB's `hash()` of each distinct value of a group), as the words of
+ * its UBIGINT vector: hash i is words[start + 2i] (low half) and words[start + 2i + 1] (high half), up to `end`.
+ */
+export interface HashList {
+  words: Uint32Array;
+  start: number;
+  end: number;
+}
+
+/**
+ * The values a distinct count has seen, as their 64-bit hashes in an open-addressing table (ProbeTable keys: high
+ * half + 1, low half), outside the JS heap. Hashes rather than the values: held as strings in Sets, the values of a
+ * replay made the JS heap grow by 40 MB, and each step of its growth cost a full collection of it; a batch's hashes
+ * come out of DuckDB as one vector of numbers, with no string made. Two values with the same hash count once: for a
+ * group of n distinct values the chance is about n² / 2⁶⁵ (one in 3.7 million for a hundred thousand values).
  */
 class DistinctValues {
-  readonly texts = new Set<string>();
-  readonly others = new Set<string>();
+  readonly table = new ProbeTable(16);
 
-  add(value: Json): void {
-    if (typeof value === 'string') this.texts.add(value);
-    else if (value !== null) this.others.add(JSON.stringify(value));
+  addHashes(list: HashList): void {
+    const { words, end } = list;
+    this.table.reserve((end - list.start) / 2);
+    for (let i = list.start; i < end; i += 2) this.table.add((words[i + 1] as number) + 1, words[i] as number);
   }
 
   get size(): number {
-    return this.texts.size + this.others.size;
+    return this.table.size;
   }
+}
+
+function isHashList(value: unknown): value is HashList {
+  return typeof value === 'object' && value !== null && (value as HashList).words instanceof Uint32Array;
 }
 
 type Partial = Numeric | Json | DistinctValues | null;
@@ -112,12 +130,15 @@ export class PipelineState {
     return this.groups.size;
   }
 
-  /** Merges delta rows (keys then partial columns, as the delta query returns them); returns the groups that changed. */
-  merge(rows: Json[][]): Set<string> {
+  /**
+   * Merges delta rows (keys then partial columns, as the delta query returns them; a distinct count's column as a
+   * HashList, or null for none); returns the groups that changed.
+   */
+  merge(rows: (Json | HashList)[][]): Set<string> {
     const changed = new Set<string>();
     const nKeys = this.keyTypes.length;
     for (const row of rows) {
-      const key = row.slice(0, nKeys);
+      const key = row.slice(0, nKeys) as Json[];
       const id = JSON.stringify(key);
       let group = this.groups.get(id);
       if (!group) {
@@ -135,7 +156,7 @@ export class PipelineState {
           group.partials[column] = this.combine(
             aggregate,
             group.partials[column] ?? null,
-            row[nKeys + column] as Json,
+            row[nKeys + column] as Json | HashList,
             this.partialTypes[column]?.type as string,
           );
         }
@@ -145,14 +166,15 @@ export class PipelineState {
     return changed;
   }
 
-  private combine(aggregate: AggregateSpec, current: Partial, incoming: Json, type: string): Partial {
+  private combine(aggregate: AggregateSpec, current: Partial, incoming: Json | HashList, type: string): Partial {
+    if (aggregate.kind === 'count-distinct') {
+      const set = current as DistinctValues;
+      if (isHashList(incoming)) set.addHashes(incoming);
+      else if (incoming !== null) throw new Error(`internal: a distinct count's delta is not a list of hashes`);
+      return set;
+    }
+    if (isHashList(incoming)) throw new Error(`internal: a list of hashes for a ${aggregate.kind} aggregate`);
     switch (aggregate.kind) {
-      case 'count-distinct': {
-        const set = current as DistinctValues;
-        const values = typeof incoming === 'string' ? (JSON.parse(incoming) as Json[]) : ((incoming as Json[] | null) ?? []);
-        for (const v of values) set.add(v);
-        return set;
-      }
       case 'min':
       case 'max': {
         if (incoming === null || incoming === undefined) return current;
@@ -293,13 +315,20 @@ export class PipelineState {
     return n;
   }
 
+  /** Bytes of the distinct counts' hash tables (typed arrays, outside the JS heap that heap figures measure). */
+  distinctBytes(): number {
+    let n = 0;
+    for (const g of this.groups.values()) for (const p of g.partials) if (p instanceof DistinctValues) n += p.table.bytes;
+    return n;
+  }
+
   serialize(): SerializedState {
     return {
       groups: [...this.groups.values()].map((g) => ({
         key: g.key,
         partials: g.partials.map((p) =>
           p instanceof DistinctValues
-            ? { texts: [...p.texts], others: [...p.others] }
+            ? { hashes: p.table.pairs() }
             : p && typeof p === 'object' && 'kind' in p
               ? { ...p, value: String((p as Numeric).value) }
               : p,
@@ -312,18 +341,16 @@ export class PipelineState {
     this.groups.clear();
     for (const g of state.groups) {
       const partials = g.partials.map((p) => {
-        if (p && typeof p === 'object' && 'texts' in p) {
-          const saved = p as { texts: string[]; others: string[] };
+        if (p && typeof p === 'object' && 'hashes' in p) {
+          const pairs = (p as { hashes: number[] }).hashes;
           const set = new DistinctValues();
-          for (const text of saved.texts) set.texts.add(text);
-          for (const other of saved.others) set.others.add(other);
+          set.table.reserve(pairs.length / 2);
+          for (let i = 0; i + 1 < pairs.length; i += 2) set.table.add(pairs[i] as number, pairs[i + 1] as number);
           return set;
         }
-        if (p && typeof p === 'object' && 'set' in p) {
-          // Snapshots written before texts and others were held apart: every value as JSON text.
-          const set = new DistinctValues();
-          for (const value of (p as { set: string[] }).set) set.add(JSON.parse(value) as Json);
-          return set;
+        if (p && typeof p === 'object' && ('texts' in p || 'set' in p)) {
+          // Values, not hashes (snapshots before version 2): DuckDB's hashes of them cannot be made here.
+          throw new Error('a snapshot of distinct values from an earlier version of Recount cannot be restored');
         }
         if (p && typeof p === 'object' && 'kind' in p) {
           const n = p as { kind: string; value: string; scale?: number };

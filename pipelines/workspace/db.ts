@@ -2,6 +2,7 @@ import {
   DuckDBInstance,
   DuckDBTypeId,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBDoubleVector,
   type DuckDBResultReader,
   type DuckDBValue,
@@ -118,6 +119,11 @@ export class Connection {
         signal?.removeEventListener('abort', onAbort);
       }
     });
+  }
+
+  /** Runs a query and returns its result as DuckDB's data chunks, for readers that take vectors as they are. */
+  async chunks(sql: string): Promise<DuckDBDataChunk[]> {
+    return this.serialize(async () => (await this.raw.run(sql)).fetchAllChunks());
   }
 
   /**
