@@ -483,7 +483,11 @@ export class LiveView {
     let begun = () => {};
     const beginning = new Promise<void>((resolve) => (begun = resolve));
     this.beginning = beginning;
+    // Called once the read is under way, or when loading ends without one (an empty batch, a failure): once only.
+    let stored = false;
     const onStored = () => {
+      if (stored) return;
+      stored = true;
       begun();
       options.onStored?.();
     };

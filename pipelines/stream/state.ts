@@ -7,8 +7,8 @@ import { ProbeTable } from './identity-set.js';
 /**
  * Merged partial aggregates of one incremental pipeline, per group. Sums stay exact: DECIMAL and
  * integer sums are held as scaled BigInts, never as floating point; distinct counts keep the hashes of
- * their values, so a value seen again in a later batch is not counted twice. Plain data throughout, so
- * the whole state can be checkpointed as JSON.
+ * their values, so a value seen again in a later batch is not counted twice. The whole state can be
+ * checkpointed as JSON (serialize, restore).
  */
 
 type Numeric = ExactNumber;
