@@ -7,8 +7,7 @@ import { initWorkspace } from '../pipelines/engine/init.js';
 import { Workspace } from '../pipelines/workspace/workspace.js';
 import { LiveView } from '../pipelines/stream/live-view.js';
 import { LiveSession } from '../pipelines/stream/session.js';
-import { Tailer } from '../pipelines/stream/tailer.js';
-import { feedView, REPLAY_BATCH_BYTES } from '../pipelines/stream/feed.js';
+import { replayLog } from '../pipelines/stream/feed.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import { median, type Report } from './report.js';
@@ -25,27 +24,19 @@ async function bareLoop(file: string): Promise<{ ms: number; lines: number }> {
 }
 
 /**
- * The whole file through the tailer and a fresh live view (exact mode), as a replay feeds it (feedView);
- * then what the view's state costs in memory (DuckDB's figure is the whole instance's: one view at a time).
+ * The whole file into a fresh live view (exact mode), as a replay (`compare`) reads a log: replayLog, which frames it
+ * with the tailer and then has DuckDB read it whole, or in batches where it must; then what the view's state costs in
+ * memory (DuckDB's figure is the whole instance's: one view at a time).
  */
 async function throughput(workspace: Workspace, file: string) {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const view = await LiveView.create(workspace, { source: file, modes: ['exact'] });
-  const tailer = new Tailer({
-    path: file,
-    start: 'beginning',
-    maxLineBytes: 1 << 20,
-    maxBatchBytes: REPLAY_BATCH_BYTES,
-    watch: false,
-    reuseBuffers: true,
-  });
   const started = performance.now();
   let lines = 0;
-  await feedView(tailer, view, { applied: (ingest) => (lines += ingest.lines) });
+  await replayLog(view, { path: file, maxLineBytes: 1 << 20 }, { applied: (ingest) => (lines += ingest.lines) });
   const ms = performance.now() - started;
-  await tailer.close();
   gc?.();
   const memory = await view.memory();
   const heap = process.memoryUsage().heapUsed - heapBefore;

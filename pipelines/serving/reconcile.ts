@@ -3,13 +3,12 @@ import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
 import { UserError } from '../util/errors.js';
 import { ident, literal } from '../util/sql.js';
-import type { OperationOptions } from '../util/progress.js';
+import { throttled, type OperationOptions } from '../util/progress.js';
 import { addExact, exactJson, isZero, parseExact, type ExactNumber } from '../util/exact.js';
 import type { PipelineDefinition } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { LiveView, type LiveRow } from '../stream/live-view.js';
-import { Tailer } from '../stream/tailer.js';
-import { feedView, REPLAY_BATCH_BYTES } from '../stream/feed.js';
+import { replayLog } from '../stream/feed.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 
@@ -55,56 +54,29 @@ export interface CompareOptions extends OperationOptions {
   throughLine?: number;
 }
 
-/** The first `count` lines of a batch's data (each line ends in '\n'). */
-function firstLines(data: Buffer, count: number): Buffer {
-  let end = 0;
-  for (let i = 0; i < count; i++) end = data.indexOf(10, end) + 1;
-  return data.subarray(0, end);
-}
-
 /** Replays a log from its start into a fresh live view, keeping every arrival. */
 async function replay(workspace: Workspace, log: string, pipeline: string, options: OperationOptions & { throughLine?: number }) {
   const view = await LiveView.create(workspace, { source: log, pipelines: [pipeline] });
-  const tailer = new Tailer({
-    path: log,
-    start: 'beginning',
-    maxLineBytes: workspace.settings.import.maxLineBytes,
-    maxBatchBytes: REPLAY_BATCH_BYTES,
-    watch: false,
-    // A batch's memory is filled again only once the view has its own copy of the batch (feedView reads ahead).
-    reuseBuffers: true,
-  });
   const rejects: { line: number; reason: string }[] = [];
-  const through = options.throughLine ?? Infinity;
+  const progress = throttled(options.onProgress);
   try {
-    await feedView(tailer, view, {
-      signal: options.signal,
-      take: (batch) => {
-        rejects.push(...batch.rejects.filter((r) => r.line <= through).map((r) => ({ line: r.line, reason: r.reason })));
-        let kept = batch.count;
-        while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
-        const done = kept < batch.count || batch.rejects.some((r) => r.line > through);
-        return {
-          batch: {
-            data: kept === batch.count ? batch.data : firstLines(batch.data, kept),
-            lineNumbers: batch.lineNumbers.subarray(0, kept),
-            count: kept,
-          },
-          last: done || (batch.count === 0 && batch.rejects.length === 0),
-        };
+    await replayLog(
+      view,
+      { path: log, maxLineBytes: workspace.settings.import.maxLineBytes },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.throughLine !== undefined ? { throughLine: options.throughLine } : {}),
+        onProgress: progress,
+        rejected: (tailed) => rejects.push(...tailed.map((r) => ({ line: r.line, reason: r.reason }))),
+        applied: (ingest, position) => {
+          rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
+          progress({ phase: 'replaying the log', done: position.offset, unit: 'bytes', rows: view.counters.lines });
+        },
       },
-      applied: (ingest, batch) => {
-        rejects.push(...ingest.rejects.map((r) => ({ line: r.line, reason: r.reason })));
-        options.onProgress?.({
-          phase: 'replaying the log',
-          done: batch.position.offset,
-          unit: 'bytes',
-          rows: view.counters.lines,
-        });
-      },
-    });
-  } finally {
-    await tailer.close();
+    );
+  } catch (error) {
+    await view.close();
+    throw error;
   }
   return { view, rejects: rejects.sort((a, b) => a.line - b.line) };
 }

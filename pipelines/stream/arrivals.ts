@@ -1,8 +1,24 @@
 import type { Connection } from '../workspace/db.js';
+import type { OperationOptions } from '../util/progress.js';
 import { ident, literal } from '../util/sql.js';
 import { identityKeysSql } from './identity-set.js';
 
 export type ArrivalMode = 'naive' | 'exact';
+
+/** How `ArrivalStore.append` fits a batch in among others, and what it checks before the batch is kept. */
+export interface AppendOrder extends OperationOptions {
+  /** Called once the read is under way. */
+  begun?: () => void;
+  /** The append before this one: this one commits after it. */
+  previous?: Promise<unknown>;
+  /** Runs once the rows are read, before they are committed: a failure keeps none of them. */
+  check?: () => Promise<void>;
+  /**
+   * The rows may go on past `count` (a file read whole while lines were appended to it): the first `count` are the
+   * batch, the rest are deleted.
+   */
+  surplus?: boolean;
+}
 
 /** A batch in the table: the rows with row ids in [first, end). */
 export interface StoredBatch {
@@ -109,7 +125,7 @@ export class ArrivalStore {
 
   /**
    * Appends a batch on `connection` (one that appends nothing else meanwhile): `typedRows` gives one row per line,
-   * in line order. Its arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of
+   * in line order, `lineCount` lines (or a function giving it: a count known only once `order.check` has run). Its arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of
    * consecutive lines): consecutive lines are numbered by their segment here, others by `number`, which may run
    * while the next batch is being appended.
    *
@@ -122,22 +138,27 @@ export class ArrivalStore {
   async append(
     connection: Connection,
     typedRows: string,
-    count: number,
+    lineCount: number | (() => number),
     base: number,
     lines: number | readonly number[],
-    order: { begun?: () => void; previous?: Promise<unknown> } = {},
+    order: AppendOrder = {},
   ): Promise<StoredBatch> {
     await connection.run('BEGIN TRANSACTION');
     try {
-      const inserting = connection.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`);
+      const inserting = connection.run(`INSERT INTO ${this.table} SELECT *, false, NULL, NULL FROM (${typedRows})`, undefined, {
+        ...(order.signal ? { signal: order.signal } : {}),
+        ...(order.onProgress ? { onProgress: order.onProgress } : {}),
+      });
       order.begun?.();
       await inserting;
+      await order.check?.();
       await order.previous;
       await connection.run('COMMIT');
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => {});
       throw error;
     }
+    const count = typeof lineCount === 'number' ? lineCount : lineCount();
     const where = (filter: string) =>
       connection.one<{ n: number; lo: number; hi: number; ok: number; no_id: number }>(
         `SELECT count(*)::DOUBLE AS n, min(rowid)::DOUBLE AS lo, max(rowid)::DOUBLE AS hi, count(*) FILTER (WHERE _ok)::DOUBLE AS ok,
@@ -145,9 +166,17 @@ export class ArrivalStore {
          FROM ${this.table} WHERE ${filter}`,
       );
     // Row ids only grow: the batch's rows are those from the first id no row had before it.
-    const rows = await where(`rowid >= ${this.nextRow}`);
+    let rows = await where(`rowid >= ${this.nextRow}`);
     const first = Number(rows?.lo);
-    if (Number(rows?.n) !== count || Number(rows?.hi) - first + 1 !== count) {
+    const contiguous = Number(rows?.hi) - first + 1 === Number(rows?.n);
+    if (order.surplus && contiguous && Number(rows?.n) > count) {
+      // Lines appended to the file after the ones counted (its first `count` rows are those lines, in order).
+      await connection.run(`DELETE FROM ${this.table} WHERE rowid >= ${first + count}`);
+      rows = await where(`rowid >= ${this.nextRow} AND rowid < ${first + count}`);
+    }
+    if (Number(rows?.n) !== count || !contiguous) {
+      // Nothing of a batch that does not line up with its lines is kept (a direct read falls back to batches then).
+      if (order.surplus) await connection.run(`DELETE FROM ${this.table} WHERE rowid >= ${this.nextRow}`);
       throw new Error(`live view: a batch of ${count} lines was read as ${rows?.n} rows`);
     }
     const batch: StoredBatch = {

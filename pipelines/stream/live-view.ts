@@ -1,4 +1,4 @@
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JsonDuckDBValueConverter, type Json } from '@duckdb/node-api';
@@ -6,11 +6,13 @@ import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
 import { ident, literal } from '../util/sql.js';
 import { errorMessage } from '../util/errors.js';
+import type { OperationOptions } from '../util/progress.js';
 import { loadPipelines, type PipelineDefinition } from '../batch/definition.js';
 import { parseStatement, referencedColumns } from '../batch/ast.js';
 import { CANONICAL_FIELDS } from '../workspace/settings.js';
 import { buildPlan, recordIdentitySql, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
 import { ndjsonRecordsReader, normalizeType } from '../lake/stage.js';
+import { readLinesByNumber } from '../lake/read-bytes.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import {
   aggregateFunctionNames,
@@ -523,6 +525,58 @@ export class LiveView {
     await this.applying;
   }
 
+  /** Fixes the schema from the types DuckDB sees in the first lines of a file (a view of an empty lake's first batch). */
+  private async schemaFrom(file: string): Promise<void> {
+    const sampled = await this.connection
+      .all<{ column_name: string; column_type: string }>(
+        `DESCRIBE SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true)`,
+      )
+      .catch(() => []);
+    await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
+  }
+
+  /**
+   * Takes in the first lines of a log as one batch that DuckDB reads straight from the log, on all its threads: no
+   * batch file is written, and the delta queries run once over all of it. Only for a fresh view (its lines are the
+   * log's from line 1) and a log whose first lines are exactly its first bytes, as a tailer frames them. `lines` says
+   * how many lines to keep, or fails if the log may not be read whole (replayLog frames it meanwhile): it is asked
+   * once DuckDB has read the file, and lines after those (appended while DuckDB read) are dropped. If it fails, the
+   * read is cancelled or the rows do not line up with the lines, nothing is kept and `undefined` is returned: read
+   * the log in batches then.
+   */
+  async ingestLog(path: string, options: OperationOptions & { lines: () => Promise<number> }): Promise<LiveIngest | undefined> {
+    if (this.writes > 0 || this.arrivals > 0) throw new Error('live view: a log is read whole only into a fresh view');
+    let mark = performance.now();
+    if (!this.fields) {
+      await this.schemaFrom(path);
+      mark = this.step('schema from the first batch', mark);
+    }
+    const loader = (this.loaders[0] as (typeof this.loaders)[number]).connection;
+    let count = 0;
+    let stored: StoredBatch;
+    try {
+      stored = await this.store.append(loader, this.typedRows(this.batchReader(path, true)), () => count, 0, 1, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        surplus: true,
+        check: async () => {
+          count = await options.lines();
+        },
+      });
+    } catch {
+      return undefined;
+    }
+    this.writes++;
+    this.arrivals = count;
+    this.step('read and type', mark);
+    const identified = await this.identifyBatch(
+      { lines: count, events: stored.events, newEvents: 0, rejects: [], updates: [] },
+      stored,
+      path,
+    );
+    return this.applyBatch(identified.result, stored);
+  }
+
   /** Writes a batch's lines to its file (before it is loaded, while the batch before it may be). */
   private async writeBatch(file: BatchFile, batch: LiveBatch, onRead: (() => void) | undefined): Promise<void> {
     const mark = performance.now();
@@ -550,12 +604,7 @@ export class LiveView {
     const result: LiveIngest = { lines: batch.count, events: 0, newEvents: 0, rejects: [], updates: [] };
     if (batch.count === 0) return { result, file };
     if (!this.fields) {
-      const sampled = await this.connection
-        .all<{ column_name: string; column_type: string }>(
-          `DESCRIBE SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true)`,
-        )
-        .catch(() => []);
-      await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
+      await this.schemaFrom(file);
       mark = this.step('schema from the first batch', mark);
     }
     // Line numbers only increase: the batch's lines are consecutive when the last is first + count - 1.
@@ -668,7 +717,8 @@ export class LiveView {
     const lines = contiguous
       ? Array.from({ length: batch.end - batch.first }, (_, i) => (batch.lines as number) + i)
       : (batch.lines as readonly number[]);
-    await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader(file)}`);
+    // LIMIT: a log read whole (ingestLog) may hold lines past the batch's.
+    await c.run(`CREATE OR REPLACE TEMP TABLE live_staged AS SELECT * FROM ${this.batchReader(file)} LIMIT ${lines.length}`);
     let lineSql = `(rowid + ${lines[0]})`;
     if (!contiguous) {
       await c.run(
@@ -680,8 +730,10 @@ export class LiveView {
     }
     const { plan } = this.plan(lineSql, true);
     const rows = await c.all<{ line: number; reason: string }>(selectRejects(plan, 'live_staged'));
-    const text = (await readFile(file, 'utf8')).split('\n');
-    const raws = rows.map((r) => (text[lines.indexOf(Number(r.line))] ?? '').slice(0, RAW_LIMIT));
+    // The file's line k (1-based) is the batch's k-th line.
+    const position = (line: number) => (contiguous ? line - (lines[0] as number) : lines.indexOf(line)) + 1;
+    const text = await readLinesByNumber(file, false, new Set(rows.map((r) => position(Number(r.line)))), RAW_LIMIT);
+    const raws = rows.map((r) => text.get(position(Number(r.line))) ?? '');
     // Fields read one by one cannot tell a broken line from an empty record: DuckDB's JSON parser says which.
     const valid = raws.length
       ? await this.connection.all<{ ok: boolean }>(
