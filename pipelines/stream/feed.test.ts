@@ -158,6 +158,24 @@ describe('replaying a log', () => {
     }
   });
 
+  it('gives lines without an id, read whole, the identity of their whole record', async () => {
+    const anonymous = join(t.root, 'anonymous.log');
+    const stripped = lines.map((l) => {
+      const { event_id: _id, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    await writeFile(anonymous, `${stripped.join('\n')}\n`);
+    const { view, read } = await replayed(t, anonymous);
+    try {
+      expect(read).toBe('whole');
+      // The generator's duplicates repeat a whole record: without ids they are still one event each.
+      expect(view.counters.newEvents).toBe(new Set(stripped).size);
+      expectRows(view, eventsOf(truth, lines));
+    } finally {
+      await view.close();
+    }
+  });
+
   it('gives the same rows read whole as in batches, and as the tailer and feedView give them', async () => {
     await appendFile(log, `${lines.slice(0, 30).join('\n')}\n`);
     const all = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
