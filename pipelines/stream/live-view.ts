@@ -338,7 +338,7 @@ export class LiveView {
    * (so that they bind exactly as in batch) or, for an empty lake, the types DuckDB sees in the first
    * batch. The canonical fields come from the first alias the data has, as in imports.
    */
-  private async fixSchema(types: Map<string, string>): Promise<void> {
+  private async fixSchema(types: Map<string, string>, compile = true): Promise<void> {
     const fields: SourceField[] = [];
     for (const canonical of CANONICAL_FIELDS) {
       const aliases = this.workspace.settings.fields[canonical];
@@ -364,6 +364,11 @@ export class LiveView {
     await this.store.create(this.typedRows(empty));
     for (const file of this.batchFiles) this.typedRowsSql.set(file.path, this.typedRows(this.batchReader(file.path, true)));
     for (let i = 0; i < 2; i++) this.loaders.push({ connection: await this.workspace.connect(), free: Promise.resolve() });
+    if (compile) await this.compileAll();
+  }
+
+  /** Compiles every realtime pipeline for the fixed schema, each to the lanes that run it (fixSchema's second half). */
+  private async compileAll(): Promise<void> {
     for (const mode of this.modes) {
       for (let i = 0; i < (this.modes.length === 1 ? 2 : 1); i++) {
         const connection = await this.workspace.connect();
@@ -526,13 +531,13 @@ export class LiveView {
   }
 
   /** Fixes the schema from the types DuckDB sees in the first lines of a file (a view of an empty lake's first batch). */
-  private async schemaFrom(file: string): Promise<void> {
+  private async schemaFrom(file: string, compile = true): Promise<void> {
     const sampled = await this.connection
       .all<{ column_name: string; column_type: string }>(
         `DESCRIBE SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true)`,
       )
       .catch(() => []);
-    await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])));
+    await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])), compile);
   }
 
   /**
@@ -547,8 +552,12 @@ export class LiveView {
   async ingestLog(path: string, options: OperationOptions & { lines: () => Promise<number> }): Promise<LiveIngest | undefined> {
     if (this.writes > 0 || this.arrivals > 0) throw new Error('live view: a log is read whole only into a fresh view');
     let mark = performance.now();
+    // The pipelines compile while DuckDB reads the log: only the table's schema must come before.
+    let compiling: Promise<void> = Promise.resolve();
     if (!this.fields) {
-      await this.schemaFrom(path);
+      await this.schemaFrom(path, false);
+      compiling = this.compileAll();
+      compiling.catch(() => {});
       mark = this.step('schema from the first batch', mark);
     }
     const loader = (this.loaders[0] as (typeof this.loaders)[number]).connection;
@@ -564,8 +573,10 @@ export class LiveView {
         },
       });
     } catch {
+      await compiling;
       return undefined;
     }
+    await compiling;
     this.writes++;
     this.arrivals = count;
     this.step('read and type', mark);
