@@ -1,5 +1,6 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeEvents, type Truth } from '../../sample-data/generator/generate.js';
 import { EXPECTED } from '../../sample-data/generator/expected.js';
@@ -74,6 +75,34 @@ describe('replaying a log', () => {
     } finally {
       await view.close();
     }
+  });
+
+  it('equals the batch layer read whole, over random streams with duplicates and late events', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        async (seed, duplicates, late) => {
+          const file = join(t.root, `random-${run++}.log`);
+          const generated = await writeEvents(
+            file,
+            { days: 3, eventsPerDay: 100, seed, duplicates, late, malformed: 0, start: '2026-10-03' },
+            'ndjson',
+          );
+          const written = (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
+          const { view, read } = await replayed(t, file);
+          try {
+            expect(read).toBe('whole');
+            expectRows(view, eventsOf(generated, written));
+          } finally {
+            await view.close();
+          }
+        },
+      ),
+      { numRuns: 8 },
+    );
   });
 
   it('reads in batches, to the same numbers, a log with CRLF endings, a blank line or a line over the limit', async () => {
