@@ -125,9 +125,10 @@ export class ArrivalStore {
 
   /**
    * Appends a batch on `connection` (one that appends nothing else meanwhile): `typedRows` gives one row per line,
-   * in line order, `lineCount` lines (or a function giving it: a count known only once `order.check` has run). Its arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of
-   * consecutive lines): consecutive lines are numbered by their segment here, others by `number`, which may run
-   * while the next batch is being appended.
+   * in line order, `lineCount` lines (or a function giving it: a count known only once `order.check` has run). Its
+   * arrival numbers follow `base` and its source lines are `lines` (one per row, or the first of consecutive lines):
+   * consecutive lines are numbered by their segment here, others by `number`, which may run while the next batch is
+   * being appended.
    *
    * Batches are read side by side on different connections, each in a transaction that commits once the append
    * before it (`order.previous`) is done: DuckDB gives a transaction's appended rows their row ids when it commits,
