@@ -107,7 +107,7 @@ export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayO
     () => Infinity,
   );
   if (size <= DIRECT_READ_MAX_BYTES) {
-    const ingest = await readWhole(view, log, options);
+    const ingest = await readWhole(view, log, size, options);
     if (ingest) {
       options.applied?.(ingest.ingest, ingest.position);
       return 'whole';
@@ -131,12 +131,13 @@ export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayO
 async function readWhole(
   view: LiveView,
   log: ReplayLog,
+  size: number,
   options: ReplayOptions,
 ): Promise<{ ingest: LiveIngest; position: TailPosition } | undefined> {
   const stop = new AbortController();
   const cancel = () => stop.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
-  const framing = frameLog(log, options).then((framed) => {
+  const framing = frameLog(log, size, options).then((framed) => {
     if (!framed.direct || framed.lines === 0) stop.abort();
     return framed;
   });
@@ -182,8 +183,12 @@ interface FramedLog {
   anchor: Buffer;
 }
 
-/** Frames the log the replay will read (through `throughLine`), keeping nothing but whether and how DuckDB may read it. */
-async function frameLog(log: ReplayLog, options: ReplayOptions): Promise<FramedLog> {
+/**
+ * Frames the log the replay will read (through `throughLine`, and the `size` it had when the replay began: a writer
+ * appending faster than the tailer frames would never let it finish), keeping nothing but whether and how DuckDB may
+ * read it.
+ */
+async function frameLog(log: ReplayLog, size: number, options: ReplayOptions): Promise<FramedLog> {
   const through = options.throughLine ?? Infinity;
   const tailer = new Tailer(replayTailerOptions(log));
   const framed: FramedLog = {
@@ -214,7 +219,7 @@ async function frameLog(log: ReplayLog, options: ReplayOptions): Promise<FramedL
       framed.lines += kept;
       framed.bytes += end;
       framed.position = batch.position;
-      if (kept < batch.count || batch.rejects.length > 0 || framed.bytes > DIRECT_READ_MAX_BYTES) break;
+      if (kept < batch.count || batch.rejects.length > 0 || framed.bytes >= size || framed.bytes > DIRECT_READ_MAX_BYTES) break;
     }
   } finally {
     await tailer.close();
