@@ -147,12 +147,14 @@ describe('replaying a log', () => {
     const view = await LiveView.create(t.workspace, { source: log });
     try {
       // More lines than the file holds: the rows cannot be those lines, so none is kept.
-      expect(await view.ingestLog(log, { lines: async () => lines.length + 5 })).toBeUndefined();
-      expect(await view.ingestLog(log, { lines: () => Promise.reject(new Error('framing says no')) })).toBeUndefined();
+      expect(await view.ingestLog(log, { begin: async () => true, lines: async () => lines.length + 5 })).toBeUndefined();
+      expect(
+        await view.ingestLog(log, { begin: async () => true, lines: () => Promise.reject(new Error('framing says no')) }),
+      ).toBeUndefined();
       expect(view.counters.lines).toBe(0);
       // A writer appended 40 lines after the framing counted the others: the read goes on to them; they are dropped.
       const kept = lines.length - 40;
-      const ingest = await view.ingestLog(log, { lines: async () => kept });
+      const ingest = await view.ingestLog(log, { begin: async () => true, lines: async () => kept });
       expect(ingest?.lines).toBe(kept);
       expectRows(view, eventsOf(truth, lines.slice(0, kept)));
       // The view goes on from there: the next lines arrive in a batch, and every line is counted once.
@@ -163,6 +165,24 @@ describe('replaying a log', () => {
         count: rest.length,
       });
       expectRows(view, eventsOf(truth, lines));
+    } finally {
+      await view.close();
+    }
+  });
+
+  it('fixes no schema from a log whose first lines may not be read whole, so that its first batch does', async () => {
+    const empty = join(t.root, 'empty.log');
+    await writeFile(empty, '');
+    const view = await LiveView.create(t.workspace, { source: empty });
+    try {
+      expect(await view.ingestLog(empty, { begin: async () => false, lines: async () => 0 })).toBeUndefined();
+      expect(view.ready).toBe(false);
+      expect(await replayLog(view, { path: empty, maxLineBytes: 4096 })).toBe('batches');
+      expect(view.ready).toBe(false);
+      // Blank lines only: DuckDB would sample them as one JSON column; nothing is read, nothing fixed.
+      await writeFile(empty, '\n\n\n');
+      expect(await replayLog(view, { path: empty, maxLineBytes: 4096 })).toBe('batches');
+      expect(view.ready).toBe(false);
     } finally {
       await view.close();
     }

@@ -106,7 +106,7 @@ export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayO
     (s) => s.size,
     () => Infinity,
   );
-  if (size <= DIRECT_READ_MAX_BYTES) {
+  if (size > 0 && size <= DIRECT_READ_MAX_BYTES) {
     const ingest = await readWhole(view, log, size, options);
     if (ingest) {
       options.applied?.(ingest.ingest, ingest.position);
@@ -137,14 +137,21 @@ async function readWhole(
   const stop = new AbortController();
   const cancel = () => stop.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
-  const framing = frameLog(log, size, options).then((framed) => {
+  let begun = (_: boolean) => {};
+  const beginning = new Promise<boolean>((resolve) => (begun = resolve));
+  const framing = frameLog(log, size, options, begun).then((framed) => {
+    begun(framed.direct && framed.lines > 0);
     if (!framed.direct || framed.lines === 0) stop.abort();
     return framed;
   });
-  framing.catch(cancel);
+  framing.catch(() => {
+    begun(false);
+    cancel();
+  });
   try {
     const ingest = await view.ingestLog(log.path, {
       signal: stop.signal,
+      begin: () => beginning,
       ...(options.onProgress ? { onProgress: (p: Progress) => options.onProgress?.({ ...p, phase: 'replaying the log' }) } : {}),
       lines: async () => {
         const framed = await framing;
@@ -188,7 +195,13 @@ interface FramedLog {
  * appending faster than the tailer frames would never let it finish), keeping nothing but whether and how DuckDB may
  * read it.
  */
-async function frameLog(log: ReplayLog, size: number, options: ReplayOptions): Promise<FramedLog> {
+async function frameLog(
+  log: ReplayLog,
+  size: number,
+  options: ReplayOptions,
+  /** Called once the first batch is framed: whether its lines are its bytes. */
+  first: (verbatim: boolean) => void,
+): Promise<FramedLog> {
   const through = options.throughLine ?? Infinity;
   const tailer = new Tailer(replayTailerOptions(log));
   const framed: FramedLog = {
@@ -202,7 +215,8 @@ async function frameLog(log: ReplayLog, size: number, options: ReplayOptions): P
   try {
     for (;;) {
       throwIfAborted(options.signal);
-      const [batch] = await tailer.poll({ maxBatches: 1 });
+      // The first batch small: the schema is sampled once it is framed (DuckDB samples 20,480 lines, fewer than 8 MiB holds).
+      const [batch] = await tailer.poll({ maxBatches: 1, ...(framed.lines === 0 ? { maxBatchBytes: 8 << 20 } : {}) });
       if (!batch || (batch.count === 0 && batch.rejects.length === 0)) break;
       let kept = batch.count;
       while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
@@ -212,6 +226,7 @@ async function frameLog(log: ReplayLog, size: number, options: ReplayOptions): P
         batch.rejects.every((r) => r.line > through) &&
         batch.position.offset - framed.bytes === batch.data.length &&
         (kept === 0 || (batch.lineNumbers[0] === framed.lines + 1 && batch.lineNumbers[kept - 1] === framed.lines + kept));
+      if (framed.lines === 0) first(verbatim);
       if (!verbatim) return { ...framed, direct: false };
       if (framed.lines === 0) framed.file = batch.file;
       const end = kept === batch.count ? batch.data.length : lineEnd(batch.data, kept);

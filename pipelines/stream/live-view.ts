@@ -532,30 +532,43 @@ export class LiveView {
 
   /** Fixes the schema from the types DuckDB sees in the first lines of a file (a view of an empty lake's first batch). */
   private async schemaFrom(file: string, compile = true): Promise<void> {
+    await this.fixSchema(await this.sampleTypes(file), compile);
+  }
+
+  /** The types DuckDB sees in the first lines of a file, by field (none when it cannot read them). */
+  private async sampleTypes(file: string): Promise<Map<string, string>> {
     const sampled = await this.connection
       .all<{ column_name: string; column_type: string }>(
         `DESCRIBE SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited', ignore_errors = true)`,
       )
       .catch(() => []);
-    await this.fixSchema(new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)])), compile);
+    return new Map(sampled.map((s) => [s.column_name, normalizeType(s.column_type)]));
   }
 
   /**
    * Takes in the first lines of a log as one batch that DuckDB reads straight from the log, on all its threads: no
    * batch file is written, and the delta queries run once over all of it. Only for a fresh view (its lines are the
-   * log's from line 1) and a log whose first lines are exactly its first bytes, as a tailer frames them. `lines` says
-   * how many lines to keep, or fails if the log may not be read whole (replayLog frames it meanwhile): it is asked
-   * once DuckDB has read the file, and lines after those (appended while DuckDB read) are dropped. If it fails, the
+   * log's from line 1) and a log whose first lines are exactly its first bytes, as a tailer frames them (replayLog
+   * frames it meanwhile). `begin` says whether its first lines are (the schema may be sampled from them); `lines` says
+   * how many lines to keep, or fails if the log may not be read whole: it is asked once DuckDB has read the file, and
+   * lines after those (appended while DuckDB read) are dropped. If either says no, the
    * read is cancelled or the rows do not line up with the lines, nothing is kept and `undefined` is returned: read
    * the log in batches then.
    */
-  async ingestLog(path: string, options: OperationOptions & { lines: () => Promise<number> }): Promise<LiveIngest | undefined> {
+  async ingestLog(
+    path: string,
+    options: OperationOptions & { begin: () => Promise<boolean>; lines: () => Promise<number> },
+  ): Promise<LiveIngest | undefined> {
     if (this.writes > 0 || this.arrivals > 0) throw new Error('live view: a log is read whole only into a fresh view');
     let mark = performance.now();
     // The pipelines compile while DuckDB reads the log: only the table's schema must come before.
     let compiling: Promise<void> = Promise.resolve();
     if (!this.fields) {
-      await this.schemaFrom(path, false);
+      // The schema is fixed for good: only from lines the framing allows (a file of none fixes none, batches will).
+      if (!(await options.begin())) return undefined;
+      const types = await this.sampleTypes(path);
+      if (types.size === 0) return undefined;
+      await this.fixSchema(types, false);
       compiling = this.compileAll();
       compiling.catch(() => {});
       mark = this.step('schema from the first batch', mark);
