@@ -102,18 +102,12 @@ export type ReplayRead = 'whole' | 'batches';
  * end, which may have grown); any other log is read in batches (feedView), framed again.
  */
 export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayOptions = {}): Promise<ReplayRead> {
-  const size = await stat(log.path).then(
-    (s) => s.size,
-    () => Infinity,
-  );
-  if (size > 0 && size <= DIRECT_READ_MAX_BYTES) {
-    const ingest = await readWhole(view, log, size, options);
-    if (ingest) {
-      options.applied?.(ingest.ingest, ingest.position);
-      return 'whole';
-    }
-    throwIfAborted(options.signal);
+  const whole = await readLogWhole(view, log, options);
+  if (whole) {
+    options.applied?.(whole.ingest, whole.position);
+    return 'whole';
   }
+  throwIfAborted(options.signal);
   const tailer = new Tailer(replayTailerOptions(log));
   try {
     await feedView(tailer, view, options);
@@ -122,6 +116,23 @@ export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayO
   }
   throwIfAborted(options.signal);
   return 'batches';
+}
+
+/**
+ * Reads a log whole into a fresh live view where it may (see replayLog): what the view took in, and the tail position
+ * after it (where a tailer goes on), or undefined when the log is empty, over DIRECT_READ_MAX_BYTES or not read whole.
+ */
+export async function readLogWhole(
+  view: LiveView,
+  log: ReplayLog,
+  options: ReplayOptions = {},
+): Promise<{ ingest: LiveIngest; position: TailPosition } | undefined> {
+  const size = await stat(log.path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size === 0 || size > DIRECT_READ_MAX_BYTES) return undefined;
+  return readWhole(view, log, size, options);
 }
 
 /**

@@ -100,6 +100,33 @@ describe('a live session', () => {
     }
   });
 
+  it('catches up on a log that is there already by reading it whole, reports that as one tick, then tails it', async () => {
+    await appendFile(log, `${lines.slice(0, 320).join('\n')}\n`);
+    const session = await LiveSession.open(t.workspace, { log, start: 'beginning' });
+    try {
+      const first = await session.pollOnce();
+      // The first tick is the catch-up, made as the session opened; the tailer's first poll after it finds nothing new
+      // (read in batches, the 320 lines would be that poll's one tick).
+      expect(first.map((tick) => tick.lines)).toEqual([320, 0]);
+      expect(Array.from(first[0]?.lineNumbers ?? [])).toEqual(Array.from({ length: 320 }, (_, i) => i + 1));
+      expectState(session, 320);
+      await appendFile(log, `${lines.slice(320).join('\n')}\n`);
+      const next = await session.pollOnce();
+      expect(next.reduce((n, tick) => n + tick.lines, 0)).toBe(lines.length - 320);
+      expectState(session, lines.length);
+    } finally {
+      await session.close();
+    }
+    // Its checkpoint holds: a restart reads nothing again.
+    const restarted = await LiveSession.open(t.workspace, { log, start: 'beginning' });
+    try {
+      expect((await restarted.pollOnce()).reduce((n, tick) => n + tick.lines, 0)).toBe(0);
+      expectState(restarted, lines.length);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('follows demo traffic from the simulator', async () => {
     const session = await LiveSession.open(t.workspace, { log, start: 'beginning', pollIntervalMs: 20, modes: ['exact'] });
     const controller = new AbortController();

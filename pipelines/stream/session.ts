@@ -3,7 +3,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Workspace } from '../workspace/workspace.js';
-import { Tailer, type TailBatch, type TailReject, type TailStatus } from './tailer.js';
+import { Tailer, type TailBatch, type TailPosition, type TailReject, type TailStatus } from './tailer.js';
+import { readLogWhole } from './feed.js';
 import { TailPositionSchema, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { LiveView, type LiveIngest, type LiveMode, type LiveReject, type LiveSnapshot } from './live-view.js';
 import { fsyncFile } from '../util/fsx.js';
@@ -83,11 +84,17 @@ export class LiveSession {
     const saved = await readCheckpoint(join(dir, 'checkpoint.json'), CheckpointSchema);
     const warnings: string[] = [];
     if (saved.warning) warnings.push(saved.warning);
-    let resumeFrom;
+    let resumeFrom: TailPosition | undefined;
     if (saved.value && saved.value.log === log) {
       await view.restore(saved.value.live, saved.value.events ? join(dir, saved.value.events) : undefined);
       resumeFrom = saved.value.position;
     }
+    // A log that is there already is caught up on as a replay reads it (whole, where DuckDB may), then tailed from there.
+    const caughtUp =
+      !resumeFrom && options.start === 'beginning'
+        ? await readLogWhole(view, { path: log, maxLineBytes: workspace.settings.import.maxLineBytes })
+        : undefined;
+    if (caughtUp) resumeFrom = caughtUp.position;
     const tailer = new Tailer({
       path: log,
       start: options.start,
@@ -98,6 +105,15 @@ export class LiveSession {
       reuseBuffers: true,
     });
     const session = new LiveSession(workspace, log, view, tailer, dir, options.checkpointIntervalMs ?? 2000);
+    if (caughtUp) {
+      session.pendingPosition = caughtUp.position;
+      session.caughtUp = session.tick(
+        caughtUp.ingest,
+        [],
+        caughtUp.position,
+        Float64Array.from({ length: caughtUp.ingest.lines }, (_, i) => i + 1),
+      );
+    }
     session.eventsFile = saved.value?.events ?? null;
     session.warnings.push(...warnings);
     return session;
@@ -106,24 +122,36 @@ export class LiveSession {
   /** Applies one tailer batch to the live view. */
   async apply(batch: TailBatch): Promise<SessionTick> {
     const ingest = await this.view.ingest({ data: batch.data, lineNumbers: batch.lineNumbers, count: batch.count });
+    this.view.counters.rejects += batch.rejects.length;
+    this.pendingPosition = batch.position;
+    return this.tick(ingest, batch.rejects, batch.position, batch.lineNumbers);
+  }
+
+  private tick(ingest: LiveIngest, tailed: TailReject[], position: TailPosition, lineNumbers: Float64Array): SessionTick {
     const toSession = (r: LiveReject | TailReject): SessionReject => ({
       log: this.log,
-      generation: batch.generation,
+      generation: position.generation,
       line: r.line,
       reason: r.reason,
       raw: r.raw,
     });
-    const sessionRejects = [...batch.rejects.map(toSession), ...ingest.rejects.map(toSession)];
-    this.view.counters.rejects += batch.rejects.length;
-    this.pendingPosition = batch.position;
-    return { ...ingest, sessionRejects, tail: this.tailer.status, lineNumbers: batch.lineNumbers, generation: batch.generation };
+    const sessionRejects = [...tailed.map(toSession), ...ingest.rejects.map(toSession)];
+    return { ...ingest, sessionRejects, tail: this.tailer.status, lineNumbers, generation: position.generation };
   }
 
-  private pendingPosition: TailBatch['position'] | undefined;
+  private pendingPosition: TailPosition | undefined;
+  /** What opening the session caught up on (the log as it was, read whole), not yet reported as a tick. */
+  private caughtUp: SessionTick | undefined;
+
+  private takeCaughtUp(): SessionTick[] {
+    const tick = this.caughtUp;
+    this.caughtUp = undefined;
+    return tick ? [{ ...tick, tail: this.tailer.status }] : [];
+  }
 
   /** Reads and applies whatever the log holds now (deterministic: what tests drive). */
   async pollOnce(): Promise<SessionTick[]> {
-    const ticks: SessionTick[] = [];
+    const ticks = this.takeCaughtUp();
     for (const batch of await this.tailer.poll()) ticks.push(await this.apply(batch));
     return ticks;
   }
@@ -133,6 +161,7 @@ export class LiveSession {
     const onAbort = () => void this.tailer.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      for (const tick of this.takeCaughtUp()) onTick(tick);
       for await (const batch of this.tailer) {
         onTick(await this.apply(batch));
         if (Date.now() - this.lastCheckpoint >= this.checkpointIntervalMs) await this.checkpoint();
