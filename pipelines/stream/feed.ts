@@ -2,16 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { throwIfAborted } from '../util/errors.js';
 import type { OperationOptions, Progress } from '../util/progress.js';
 import { Tailer, type TailBatch, type TailerOptions, type TailPosition, type TailReject } from './tailer.js';
-import {
-  FINGERPRINT_BYTES,
-  fileId,
-  fingerprintWindow,
-  lastBytes,
-  readAnchorWindow,
-  readAt,
-  sameFile,
-  sha256Hex,
-} from './file-identity.js';
+import { fileId, holdsBytes, lastBytes, sameFile, sha256Hex } from './file-identity.js';
 import type { LiveBatch, LiveIngest, LiveView } from './live-view.js';
 
 /**
@@ -229,8 +220,7 @@ async function frameLog(
       // The first batch small: the schema is sampled once it is framed (DuckDB samples 20,480 lines, fewer than 8 MiB holds).
       const [batch] = await tailer.poll({ maxBatches: 1, ...(framed.lines === 0 ? { maxBatchBytes: 8 << 20 } : {}) });
       if (!batch || (batch.count === 0 && batch.rejects.length === 0)) break;
-      let kept = batch.count;
-      while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+      const kept = keptThrough(batch, through);
       const verbatim =
         batch.generation === 0 &&
         batch.event === undefined &&
@@ -254,6 +244,13 @@ async function frameLog(
   return framed;
 }
 
+/** How many of a batch's lines are at or before line `through` (line numbers only grow). */
+function keptThrough(batch: TailBatch, through: number): number {
+  let kept = batch.count;
+  while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+  return kept;
+}
+
 /** The offset just after the first `count` lines of a batch's data (each line ends in '\n'). */
 function lineEnd(data: Buffer, count: number): number {
   let end = 0;
@@ -265,14 +262,14 @@ function lineEnd(data: Buffer, count: number): number {
 async function unchanged(path: string, framed: FramedLog): Promise<void> {
   const handle = await open(path, 'r');
   try {
-    const stats = await handle.stat({ bigint: true });
-    if (!sameFile(fileId(stats), framed.file) || Number(stats.size) < framed.bytes)
-      throw new Error(`${path} changed while it was read`);
-    const head = fingerprintWindow(await readAt(handle, 0, FINGERPRINT_BYTES));
-    const anchor = await readAnchorWindow(handle, framed.bytes);
-    if (sha256Hex(head.bytes) !== framed.file.fingerprint || !anchor.equals(framed.anchor)) {
-      throw new Error(`${path} changed while it was read`);
-    }
+    const same =
+      sameFile(fileId(await handle.stat({ bigint: true })), framed.file) &&
+      (await holdsBytes(handle, {
+        offset: framed.bytes,
+        anchor: sha256Hex(framed.anchor),
+        fingerprint: framed.file.fingerprint,
+      }));
+    if (!same) throw new Error(`${path} changed while it was read`);
   } finally {
     await handle.close();
   }
@@ -297,8 +294,7 @@ async function replayBatches(tailer: Tailer, view: LiveView, options: ReplayOpti
         if (options.signal?.aborted) return false;
         const rejects = batch.rejects.filter((r) => r.line <= through);
         if (rejects.length > 0) options.rejected?.(rejects);
-        let kept = batch.count;
-        while (kept > 0 && (batch.lineNumbers[kept - 1] as number) > through) kept--;
+        const kept = keptThrough(batch, through);
         const last =
           kept < batch.count || rejects.length < batch.rejects.length || (batch.count === 0 && batch.rejects.length === 0);
         const taken: LiveBatch = {

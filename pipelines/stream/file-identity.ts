@@ -66,6 +66,23 @@ export function readAnchorWindow(handle: FileHandle, offset: number): Promise<Bu
   return readAt(handle, offset - length, length);
 }
 
+/**
+ * Whether an open file still holds the bytes a position saw: at least `offset` long, with the fingerprint of its head
+ * (complete) and the anchor hash of the bytes before `offset`. Returns the head and anchor window it read, for a reader
+ * to go on from, or undefined.
+ */
+export async function holdsBytes(
+  handle: FileHandle,
+  seen: { offset: number; anchor: string; fingerprint: string },
+): Promise<{ head: Buffer; window: Buffer } | undefined> {
+  if (Number((await handle.stat({ bigint: true })).size) < seen.offset) return undefined;
+  const head = fingerprintWindow(await readAt(handle, 0, FINGERPRINT_BYTES));
+  if (!head.final || sha256Hex(head.bytes) !== seen.fingerprint) return undefined;
+  const window = await readAnchorWindow(handle, seen.offset);
+  if (sha256Hex(window) !== seen.anchor) return undefined;
+  return { head: head.bytes, window };
+}
+
 /** The last `max` bytes of `before` followed by `chunk[0, end)`, copied (the chunk buffer is reused). */
 export function lastBytes(before: Buffer, chunk: Buffer, end: number, max = ANCHOR_BYTES): Buffer {
   if (end >= max) return Buffer.from(chunk.subarray(end - max, end));

@@ -14,6 +14,7 @@ import {
   fileId,
   filesWithIdentity,
   fingerprintWindow,
+  holdsBytes,
   isMissing,
   lastBytes,
   openFile,
@@ -561,17 +562,13 @@ export class Tailer {
 
   /** A reader at the checkpoint's offset, if this file still holds the bytes the checkpoint saw. */
   private async resumeAt(handle: FileHandle, id: FileId, checkpoint: TailPosition): Promise<Reader | undefined> {
-    const size = Number((await handle.stat({ bigint: true })).size);
-    if (size < checkpoint.offset) return undefined;
     const reader = new Reader(handle, id, checkpoint.generation, 'resumed');
     // At offset 0 nothing was delivered from this file and its fingerprint was provisional: any content is new.
     if (checkpoint.offset === 0) return reader;
-    const fingerprint = fingerprintWindow(await readAt(handle, 0, FINGERPRINT_BYTES));
-    if (!fingerprint.final || sha256Hex(fingerprint.bytes) !== checkpoint.file.fingerprint) return undefined;
-    const window = await readAnchorWindow(handle, checkpoint.offset);
-    if (sha256Hex(window) !== checkpoint.anchor) return undefined;
-    reader.head = fingerprint.bytes;
-    reader.anchorWindow = reader.history = window;
+    const held = await holdsBytes(handle, { ...checkpoint, fingerprint: checkpoint.file.fingerprint });
+    if (!held) return undefined;
+    reader.head = held.head;
+    reader.anchorWindow = reader.history = held.window;
     reader.offset = reader.readOffset = checkpoint.offset;
     reader.line = checkpoint.line;
     return reader;
