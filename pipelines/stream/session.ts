@@ -92,7 +92,12 @@ export class LiveSession {
     // A log that is there already is caught up on as a replay reads it (whole, where DuckDB may), then tailed from there.
     const caughtUp =
       !resumeFrom && options.start === 'beginning'
-        ? await readLogWhole(view, { path: log, maxLineBytes: workspace.settings.import.maxLineBytes })
+        ? await readLogWhole(view, { path: log, maxLineBytes: workspace.settings.import.maxLineBytes }).catch(
+            async (error: unknown) => {
+              await view.close();
+              throw error;
+            },
+          )
         : undefined;
     if (caughtUp) resumeFrom = caughtUp.position;
     const tailer = new Tailer({
