@@ -11,9 +11,7 @@ import { median, type Report } from './report.js';
 
 export const IMPORT_DATASET = { days: 90, eventsPerDay: 11_200, seed: 1, duplicates: 0.02, late: 0.01, malformed: 0 };
 
-/**
- * The baseline: what DuckDB alone does with the same file, a bare COPY from read_json into date partitions.
- */
+/** The baseline: what DuckDB alone does with the same file, a bare COPY from read_json into date partitions. */
 async function bareCopy(file: string, out: string, shape: 'bare' | 'lake columns' = 'bare'): Promise<number> {
   await rm(out, { recursive: true, force: true });
   const instance = await DuckDBInstance.create(':memory:', { threads: String(availableParallelism()) });
