@@ -94,6 +94,11 @@ const RunResultSchema = z.object({
 const LiveCountersSchema = z.object({ lines: z.number(), events: z.number(), newEvents: z.number(), rejects: z.number() });
 
 const LiveStateSchema = z.object({
+  /**
+   * Orders states: in browser mode a request's answer (HTTP) and the engine's events (WebSocket) travel apart, so
+   * the answer to `live.simulate` can arrive after a newer `live.state` event. The app keeps the highest.
+   */
+  seq: z.number().int().nonnegative(),
   log: z.string().nullable(),
   following: z.boolean(),
   counters: LiveCountersSchema,

@@ -162,7 +162,11 @@ describe('the engine behind the app', () => {
       expect(normalizeRows('daily_visits', live.rows)).toEqual(EXPECTED.daily_visits?.(expected, 'UTC'));
     }
     expect(events.some((e) => e.type === 'live.update' && e.pipeline === 'daily_visits' && e.mode === 'exact')).toBe(true);
-    expect(events.some((e) => e.type === 'live.state')).toBe(true);
+    // Every state is numbered after the one before, events and answers alike: the app keeps the newest of them.
+    const seqs = events.flatMap((e) => (e.type === 'live.state' ? [e.state.seq] : []));
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] as number))).toBe(true);
+    expect((await call(engine, 'live.state', {})).seq).toBeGreaterThan(Math.max(state.seq, ...seqs));
   });
 
   it('reports progress while it imports, and says the lake changed', async () => {

@@ -64,7 +64,7 @@ export class Engine {
   static async open(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.openWorkspace(options.dir, options.log);
-    if (options.simulate) engine.live.simulate(true);
+    if (options.simulate) await engine.live.simulate(true);
     return engine;
   }
 

@@ -10,6 +10,9 @@ import type { EngineEvent, Result } from '../api/contract.js';
 type Emit = (event: EngineEvent) => void;
 export type LiveState = Result<'live.state'>;
 
+/** For the whole process, not one service: the workspace a reopened engine follows is a new service, and its states are newer. */
+let lastSeq = 0;
+
 /**
  * The engine's speed layer: one live session following the workspace's event log in the background,
  * pushing updates to the app as they happen, and (for demos) the simulator writing traffic into that log.
@@ -18,7 +21,7 @@ export class LiveService {
   private session: LiveSession | undefined;
   private following: AbortController | undefined;
   private loop: Promise<void> | undefined;
-  private simulator: AbortController | undefined;
+  private simulator: { controller: AbortController; done: Promise<void> } | undefined;
   private lastState = 0;
   private trailing: ReturnType<typeof setTimeout> | undefined;
   private error: string | undefined;
@@ -69,6 +72,7 @@ export class LiveService {
     const session = this.session;
     const tail = session?.tailer.status;
     return {
+      seq: ++lastSeq,
       log: this.log ?? null,
       following: Boolean(this.following && !this.following.signal.aborted),
       counters: session ? { ...session.view.counters } : { lines: 0, events: 0, newEvents: 0, rejects: 0 },
@@ -83,7 +87,7 @@ export class LiveService {
             ...(tail.lastError ? { lastError: tail.lastError } : {}),
           }
         : null,
-      simulating: Boolean(this.simulator && !this.simulator.signal.aborted),
+      simulating: this.simulator?.controller.signal.aborted === false,
     };
   }
 
@@ -96,26 +100,39 @@ export class LiveService {
     return this.session?.view;
   }
 
-  /** Starts or stops demo traffic: the simulator appending realistic events to the followed log. */
-  simulate(running: boolean, rate = 25): LiveState {
+  /**
+   * Starts or stops demo traffic: the simulator appending realistic events to the followed log. Stopping resolves
+   * once the simulator has stopped writing, so a stopped log holds every line it will get.
+   */
+  async simulate(running: boolean, rate = 25): Promise<LiveState> {
     if (!this.log) return this.state();
     if (running && !this.simulator) {
       const controller = new AbortController();
-      this.simulator = controller;
-      void simulate({ out: this.log, rate, duplicates: 0.03, late: 0.02, signal: controller.signal })
-        .catch((error) => {
-          if (!controller.signal.aborted) this.error = errorMessage(error);
-        })
+      const done = simulate({ out: this.log, rate, duplicates: 0.03, late: 0.02, signal: controller.signal })
+        .then(
+          () => {},
+          (error: unknown) => {
+            if (!controller.signal.aborted) this.error = errorMessage(error);
+          },
+        )
         .finally(() => {
-          if (this.simulator === controller) this.simulator = undefined;
+          if (this.simulator?.controller === controller) this.simulator = undefined;
           this.publishState(true);
         });
+      this.simulator = { controller, done };
     } else if (!running && this.simulator) {
-      this.simulator.abort();
-      this.simulator = undefined;
+      await this.stopSimulator();
     }
     this.publishState(true);
     return this.state();
+  }
+
+  private async stopSimulator(): Promise<void> {
+    const simulator = this.simulator;
+    this.simulator = undefined;
+    simulator?.controller.abort();
+    // A write under way when it was told to stop still lands in the log.
+    await simulator?.done;
   }
 
   async recount(options: OperationOptions): Promise<RecountResult> {
@@ -128,7 +145,7 @@ export class LiveService {
   async stop(): Promise<void> {
     clearTimeout(this.trailing);
     this.trailing = undefined;
-    this.simulator?.abort();
+    await this.stopSimulator();
     this.following?.abort();
     await this.loop;
     await this.session?.close();

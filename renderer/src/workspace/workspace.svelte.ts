@@ -1,9 +1,9 @@
 import type { Client, Result } from '../api';
+import { newerLiveState, type LiveState } from './live-state';
 
 type Info = Result<'app.info'>;
 type Summary = Result<'workspace.summary'>;
 type Status = Result<'pipelines.status'>;
-type LiveState = Result<'live.state'>;
 type NotebookInfo = Result<'notebooks.list'>[number];
 type Tables = Result<'schema.tables'>;
 
@@ -25,13 +25,18 @@ export class WorkspaceStore {
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly client: Client) {
-    client.on('live.state', (e) => (this.live = e.state));
+    client.on('live.state', (e) => this.acceptLive(e.state));
     client.on('workspace.changed', (e) => {
       this.version++;
       if (e.what === 'notebooks') this.later('notebooks', () => this.refreshNotebooks());
       else if (e.what === 'workspace') this.later('all', () => this.load());
       else this.later('data', () => this.refreshData());
     });
+  }
+
+  /** A live state from an event or an answer, kept only if no newer one came first. */
+  acceptLive(state: LiveState): void {
+    this.live = newerLiveState(this.live, state);
   }
 
   /** Coalesces bursts of change events into one refresh. */
@@ -48,7 +53,7 @@ export class WorkspaceStore {
     await Promise.all([
       this.refreshData(),
       this.refreshNotebooks(),
-      this.client.call('live.state', {}).then((s) => (this.live = s)),
+      this.client.call('live.state', {}).then((s) => this.acceptLive(s)),
     ]);
   }
 
