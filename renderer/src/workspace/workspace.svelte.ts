@@ -1,5 +1,6 @@
 import type { Client, Result } from '../api';
 import { newerLiveState, type LiveState } from './live-state';
+import { NewestAnswer } from './newest-answer';
 
 type Info = Result<'app.info'>;
 type Summary = Result<'workspace.summary'>;
@@ -23,6 +24,9 @@ export class WorkspaceStore {
   version = $state(0);
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- timers, not state
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private infoAnswers = new NewestAnswer();
+  private dataAnswers = new NewestAnswer();
+  private notebookAnswers = new NewestAnswer();
 
   constructor(private readonly client: Client) {
     client.on('live.state', (e) => this.acceptLive(e.state));
@@ -49,7 +53,9 @@ export class WorkspaceStore {
   }
 
   async load(): Promise<void> {
-    this.info = await this.client.call('app.info', {});
+    const keep = this.infoAnswers.next();
+    const info = await this.client.call('app.info', {});
+    if (keep()) this.info = info;
     await Promise.all([
       this.refreshData(),
       this.refreshNotebooks(),
@@ -58,18 +64,22 @@ export class WorkspaceStore {
   }
 
   async refreshData(): Promise<void> {
+    const keep = this.dataAnswers.next();
     const [summary, status, tables] = await Promise.all([
       this.client.call('workspace.summary', {}),
       this.client.call('pipelines.status', {}),
       this.client.call('schema.tables', {}),
     ]);
+    if (!keep()) return;
     this.summary = summary;
     this.status = status;
     this.tables = tables;
   }
 
   async refreshNotebooks(): Promise<void> {
-    this.notebooks = await this.client.call('notebooks.list', {});
+    const keep = this.notebookAnswers.next();
+    const notebooks = await this.client.call('notebooks.list', {});
+    if (keep()) this.notebooks = notebooks;
   }
 
   pipeline(name: string) {
