@@ -130,6 +130,56 @@ describe('time zones', () => {
   });
 });
 
+describe('provenance and repeated events', () => {
+  let t: TestWorkspace;
+  beforeEach(async () => {
+    t = await testWorkspace();
+  });
+  afterEach(() => t.cleanup());
+
+  const event = (id: string, day: number) =>
+    `{"event_id":"${id}","event_type":"UserVisitedWebsite","occurred_at":"2026-10-0${day}T10:00:00Z","user_id":"u"}\n`;
+
+  it('records each file by its name as text, and each repeat of an event already in the lake or earlier in the file', async () => {
+    const first = join(t.root, 'first.ndjson');
+    const second = join(t.root, `it's a "log" é.ndjson`);
+    await writeFile(first, event('a', 1) + event('b', 1));
+    // b is in the lake already (import 1, line 2); c repeats within this file (line 2 first); d is new.
+    await writeFile(second, event('b', 2) + event('c', 2) + event('c', 3) + event('b', 3) + event('d', 3));
+    await importFile(t.workspace, first);
+    const result = await importFile(t.workspace, second);
+    expect(result).toMatchObject({ status: 'imported', rows: 5, duplicates: 3 });
+    expect(
+      await rows(
+        t,
+        `SELECT source_line::INTEGER AS line, event_id, first_import_id::INTEGER AS first_import, first_line::INTEGER AS first_line
+         FROM duplicate_arrivals WHERE import_id = 2 ORDER BY 1`,
+      ),
+    ).toEqual([
+      { line: 1, event_id: 'b', first_import: 1, first_line: 2 },
+      { line: 3, event_id: 'c', first_import: 2, first_line: 2 },
+      { line: 4, event_id: 'b', first_import: 1, first_line: 2 },
+    ]);
+    expect(
+      await rows(t, `SELECT event_id, _import_id::INTEGER AS import, _source_line::INTEGER AS line FROM events ORDER BY 1`),
+    ).toEqual([
+      { event_id: 'a', import: 1, line: 1 },
+      { event_id: 'b', import: 1, line: 2 },
+      { event_id: 'c', import: 2, line: 2 },
+      { event_id: 'd', import: 2, line: 5 },
+    ]);
+    expect(
+      await rows(
+        t,
+        `SELECT _source_file AS file, typeof(_source_file) AS type, count(*)::INTEGER AS n FROM raw_events GROUP BY ALL ORDER BY n`,
+      ),
+    ).toEqual([
+      { file: first, type: 'VARCHAR', n: 2 },
+      { file: second, type: 'VARCHAR', n: 5 },
+    ]);
+  });
+});
+
 describe('append-only growth', () => {
   let t: TestWorkspace;
   beforeEach(async () => {
