@@ -175,6 +175,25 @@ describe('schema inference beyond the sample', () => {
     ).toEqual([{ n: 25_001, drifted: 'abc', last: '24999' }]);
   });
 
+  it('keeps nested keys and nested values of another kind that first appear after row 20,480', async () => {
+    const lines = Array.from({ length: 21_000 }, (_, i) => ev(`e${i}`, `,"items":[{"p":"P${i}","q":${i}}],"ctx":{"a":${i}}`));
+    lines.push(ev('late', ',"items":[{"p":"X","q":"two","gift":true}],"ctx":{"a":1,"b":{"c":"x"}}'));
+    const result = await importContent('nested.ndjson', `${lines.join('\n')}\n`);
+    expect(result).toMatchObject({ status: 'imported', rows: 21_001, rejected: 0 });
+    expect(
+      await query(
+        `SELECT event_id, items[1].p AS p, CAST(items[1].q AS VARCHAR) AS q, items[1].gift AS gift, ctx.a::INTEGER AS a, ctx.b.c AS c
+         FROM events WHERE event_id IN ('e20999', 'late') ORDER BY event_id`,
+      ),
+    ).toEqual([
+      { event_id: 'e20999', p: 'P20999', q: '20999', gift: null, a: 20_999, c: null },
+      { event_id: 'late', p: 'X', q: '"two"', gift: true, a: 1, c: 'x' },
+    ]);
+    expect(await query(`SELECT typeof(items) AS items, typeof(ctx) AS ctx FROM events LIMIT 1`)).toEqual([
+      { items: 'STRUCT(p VARCHAR, q JSON, gift BOOLEAN)[]', ctx: 'STRUCT(a BIGINT, b STRUCT(c VARCHAR))' },
+    ]);
+  });
+
   it('keeps a field that first appears after row 20,480', async () => {
     const lines = Array.from({ length: 21_000 }, (_, i) => ev(`e${i}`));
     lines.push(ev('late-field', ',"coupon":"SAVE10"'));

@@ -89,7 +89,8 @@ export interface ImportPlan {
 const RESERVED = ['event_date', ...LAKE_META_COLUMNS];
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
 
-function isNested(type: string): boolean {
+/** A list, struct, map or union type: cast from JSON text, which a struct cast can do only in part (see stage.ts). */
+export function isNested(type: string): boolean {
   return /[[\]]/.test(type) || /^(STRUCT|MAP|UNION)\b/i.test(type);
 }
 
