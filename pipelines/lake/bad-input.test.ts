@@ -175,6 +175,25 @@ describe('schema inference beyond the sample', () => {
     ).toEqual([{ n: 25_001, drifted: 'abc', last: '24999' }]);
   });
 
+  it('widens fields whose late values a cast would read but not keep ("007", "1_000.5", "yes", a time on a date)', async () => {
+    const lines = Array.from({ length: 21_000 }, (_, i) =>
+      ev(`e${i}`, `,"n":${i},"x":${i}.5,"ok":${i % 2 === 0},"d":"2026-10-${String(1 + (i % 28)).padStart(2, '0')}"`),
+    );
+    lines.push(ev('late', ',"n":"007","x":"1_000.5","ok":"yes","d":"2026-10-01 10:00:00"'));
+    const result = await importContent('casts.ndjson', `${lines.join('\n')}\n`);
+    expect(result).toMatchObject({ status: 'imported', rows: 21_001, rejected: 0 });
+    expect(result.widened).toEqual([
+      'n (BIGINT → VARCHAR)',
+      'x (DOUBLE → VARCHAR)',
+      'ok (BOOLEAN → VARCHAR)',
+      'd (DATE → VARCHAR)',
+    ]);
+    expect(await query(`SELECT event_id, n, x, ok, d FROM events WHERE event_id IN ('e3', 'late') ORDER BY event_id`)).toEqual([
+      { event_id: 'e3', n: '3', x: '3.5', ok: 'false', d: '2026-10-04' },
+      { event_id: 'late', n: '007', x: '1_000.5', ok: 'yes', d: '2026-10-01 10:00:00' },
+    ]);
+  });
+
   it('keeps nested keys and nested values of another kind that first appear after row 20,480', async () => {
     const lines = Array.from({ length: 21_000 }, (_, i) => ev(`e${i}`, `,"items":[{"p":"P${i}","q":${i}}],"ctx":{"a":${i}}`));
     lines.push(ev('late', ',"items":[{"p":"X","q":"two","gift":true}],"ctx":{"a":1,"b":{"c":"x"}}'));

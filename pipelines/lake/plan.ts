@@ -112,10 +112,19 @@ function castText(text: string, type: string, timezone: string): { sql: string; 
     return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
   }
   const sql = `TRY_CAST(${text} AS ${type})`;
-  // Casting "1.5" to an integer rounds it; a decimal point or exponent is drift, not a value.
-  const notInteger = INTEGER.test(t) ? ` OR regexp_matches(${text}, '[.eE]')` : '';
-  return { sql, drift: `(${text} IS NOT NULL AND (${sql} IS NULL${notInteger}))` };
+  // A cast reads more than it keeps: "1.5", "007", "+5" or "0x10" to an integer, "1_000.5" to a double, "yes" to a
+  // boolean or "2026-10-01 10:00" to a date all succeed and lose the text. Such a value is drift, not a value.
+  let unfit: string;
+  if (INTEGER.test(t)) unfit = `CAST(${sql} AS VARCHAR) IS DISTINCT FROM ${text}`;
+  else if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, ${NUMBER})`;
+  else if (t === 'BOOLEAN') unfit = `lower(${text}) NOT IN ('true', 'false')`;
+  else if (t === 'DATE') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`;
+  else unfit = `CAST(${sql} AS VARCHAR) IS DISTINCT FROM ${text}`;
+  return { sql, drift: `(${text} IS NOT NULL AND (${unfit}))` };
 }
+
+/** A number as JSON writes it, and as CSV type inference (stage.ts) accepts one. */
+const NUMBER = `'-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?'`;
 
 /**
  * nullif(trim(text), ''), calling trim only where it can change something. trim copies every string it
