@@ -1,4 +1,5 @@
 import {
+  DuckDBDecimalValue,
   DuckDBTimestampTZValue,
   DuckDBTypeId,
   JsonDuckDBValueConverter,
@@ -53,18 +54,43 @@ export function formatTimestampTz(micros: bigint, timezone: string): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${frac}${offset}`;
 }
 
+const WIDE_INTEGERS = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const EXACT_DECIMAL_DIGITS = 10n ** 15n;
+
+/**
+ * A 64/128-bit integer or a decimal inside a list, struct or map, as a JSON number where a double holds it exactly
+ * (integers up to 2^53, decimals of up to 15 digits). node-api gives such numbers as strings, which keeps them exact;
+ * a column's type tells a reader to unquote them (ResultColumn.numeric), but nothing does inside a nested value,
+ * where `{"quantity":"1"}` would read as text. Wider values stay exact strings.
+ */
+function nestedNumber(value: unknown, type: DuckDBType): Json | undefined {
+  if (WIDE_INTEGERS.has(type.typeId) && typeof value === 'bigint') {
+    return value <= MAX_EXACT && value >= -MAX_EXACT ? Number(value) : value.toString();
+  }
+  if (type.typeId === DuckDBTypeId.DECIMAL && value instanceof DuckDBDecimalValue) {
+    const exact = value.value < EXACT_DECIMAL_DIGITS && value.value > -EXACT_DECIMAL_DIGITS;
+    return exact ? Number(value.toString()) : value.toString();
+  }
+  return undefined;
+}
+
 /** Converts result values to JSON-compatible values, with TIMESTAMPTZ shown in `timezone`. */
 export function displayConverter(timezone: string): DuckDBValueConverter<Json> {
-  const converter: DuckDBValueConverter<Json> = (value, type) => {
-    if (value === null) return null;
-    if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ && value instanceof DuckDBTimestampTZValue) {
-      return value.micros === 9223372036854775807n || value.micros === -9223372036854775807n
-        ? value.toString()
-        : formatTimestampTz(value.micros, timezone);
-    }
-    return JsonDuckDBValueConverter(value, type, converter);
-  };
-  return converter;
+  const convert =
+    (nested: boolean): DuckDBValueConverter<Json> =>
+    (value, type) => {
+      if (value === null) return null;
+      if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ && value instanceof DuckDBTimestampTZValue) {
+        return value.micros === 9223372036854775807n || value.micros === -9223372036854775807n
+          ? value.toString()
+          : formatTimestampTz(value.micros, timezone);
+      }
+      const number = nested ? nestedNumber(value, type) : undefined;
+      return number !== undefined ? number : JsonDuckDBValueConverter(value, type, inner);
+    };
+  const inner = convert(true);
+  return convert(false);
 }
 
 const EXACT_NUMBERS = new Set([
