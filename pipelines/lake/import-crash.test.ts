@@ -8,6 +8,7 @@ import { listFilesRecursive } from '../util/fsx.js';
 import { tempDir } from '../testing/fixtures.js';
 import { REPO_ROOT } from '../testing/cli.js';
 import { Workspace } from '../workspace/workspace.js';
+import { CancelledError } from '../util/errors.js';
 import { importFile } from './import.js';
 
 const CHILD = fileURLToPath(new URL('../testing/import-child.ts', import.meta.url));
@@ -76,6 +77,8 @@ describe('an import killed at any moment', () => {
   let big: string;
   let before: LakeState;
   let bigLines: number;
+  /** An empty workspace the cancelled imports run in. */
+  let cancelDir: string;
 
   beforeAll(async () => {
     root = await tempDir();
@@ -89,6 +92,8 @@ describe('an import killed at any moment', () => {
         truth: false,
       })
     ).lines;
+    cancelDir = join(root.dir, 'cancelled');
+    await Workspace.init(cancelDir);
     const workspace = await Workspace.open(dir);
     expect((await importFile(workspace, baseline)).status).toBe('imported');
     await workspace.close();
@@ -122,6 +127,34 @@ describe('an import killed at any moment', () => {
       expect(after).toEqual({ ...before, staging: [] });
     }
   });
+
+  it.each(['scanning', 'parsing', 'writing partitions'])(
+    'cancels an import while %s, leaving the lake as before and nothing behind',
+    async (phase) => {
+      const controller = new AbortController();
+      let aborted = false;
+      const workspace = await Workspace.open(cancelDir);
+      try {
+        const outcome = importFile(workspace, big, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase === phase && !aborted) {
+              aborted = true;
+              controller.abort();
+            }
+          },
+        });
+        await expect(outcome).rejects.toBeInstanceOf(CancelledError);
+        expect(await readdir(workspace.paths.tmp)).toEqual([]);
+      } finally {
+        await workspace.close();
+      }
+      expect(aborted, `the import never reported ${phase}`).toBe(true);
+      const { orphansRemoved, ...after } = await lakeState(cancelDir);
+      expect(orphansRemoved).toBe(0);
+      expect(after).toEqual({ manifest: [], onDisk: [], rawRows: 0, imports: 0, staging: [] });
+    },
+  );
 
   it('imports the file completely after the crashes', async () => {
     const state = await lakeState(dir);
