@@ -155,8 +155,11 @@ describe('broken JSON', () => {
   it('keeps numbers beyond int64 and booleans written as strings without losing their text', async () => {
     const result = await importContent('numbers.ndjson', `${ev('a', ',"big":12345678901234567890123,"flag":"true"')}\n`);
     expect(result.rows).toBe(1);
-    expect(await query(`SELECT CAST(big AS VARCHAR) AS big, flag FROM events`)).toEqual([
-      { big: '1.2345678901234568e+22', flag: 'true' },
+    expect(await query(`SELECT CAST(big AS VARCHAR) AS big, typeof(big) AS t, flag FROM events`)).toEqual([
+      { big: '12345678901234567890123', t: 'DECIMAL(38,0)', flag: 'true' },
+    ]);
+    expect(result.notes).toEqual([
+      { column: 'big', kind: 'exact-type', detail: 'integers beyond 64 bits, stored exactly as DECIMAL(38,0)' },
     ]);
   });
 });
@@ -167,7 +170,7 @@ describe('schema inference beyond the sample', () => {
     lines.push(ev('drift', ',"n":"abc"'));
     const result = await importContent('drift.ndjson', `${lines.join('\n')}\n`);
     expect(result).toMatchObject({ status: 'imported', rows: 25_001, rejected: 0 });
-    expect(result.widened).toEqual(['n (BIGINT → VARCHAR)']);
+    expect(result.notes?.map((n) => [n.column, n.kind])).toEqual([['n', 'kept-as-text']]);
     expect(
       await query(
         `SELECT count(n)::INTEGER AS n, max(CASE WHEN event_id = 'drift' THEN n END) AS drifted, max(CASE WHEN event_id = 'e24999' THEN n END) AS last FROM events`,
@@ -182,11 +185,11 @@ describe('schema inference beyond the sample', () => {
     lines.push(ev('late', ',"n":"007","x":"1_000.5","ok":"yes","d":"2026-10-01 10:00:00"'));
     const result = await importContent('casts.ndjson', `${lines.join('\n')}\n`);
     expect(result).toMatchObject({ status: 'imported', rows: 21_001, rejected: 0 });
-    expect(result.widened).toEqual([
-      'n (BIGINT → VARCHAR)',
-      'x (DOUBLE → VARCHAR)',
-      'ok (BOOLEAN → VARCHAR)',
-      'd (DATE → VARCHAR)',
+    expect(result.notes?.map((n) => [n.column, n.kind])).toEqual([
+      ['n', 'kept-as-text'],
+      ['x', 'kept-as-text'],
+      ['ok', 'kept-as-text'],
+      ['d', 'kept-as-text'],
     ]);
     expect(await query(`SELECT event_id, n, x, ok, d FROM events WHERE event_id IN ('e3', 'late') ORDER BY event_id`)).toEqual([
       { event_id: 'e3', n: '3', x: '3.5', ok: 'false', d: '2026-10-04' },

@@ -60,14 +60,54 @@ function isParquet(head: Buffer): boolean {
 }
 
 /** The start of the (decompressed) content, enough to sniff a layout; a truncated gzip still yields its first bytes. */
-function peekContent(head: Buffer, gzip: boolean): string {
-  if (!gzip) return head.toString('utf8');
+function peekContent(head: Buffer, gzip: boolean): Buffer {
+  if (!gzip) return head;
   try {
     // Sync flush accepts a stream cut off by our 64 KiB read.
-    return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+    return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
   } catch {
-    return '';
+    return Buffer.alloc(0);
   }
+}
+
+/** Magic bytes of files people name .csv or .json by mistake, and what to call them. */
+const BINARY_MAGIC: [string, string][] = [
+  ['89504e47', 'a PNG image'],
+  ['ffd8ff', 'a JPEG image'],
+  ['25504446', 'a PDF document'],
+  ['504b0304', 'a ZIP archive (an Excel or other Office file is one)'],
+  ['d0cf11e0', 'an old-style Office file (such as .xls)'],
+  ['53514c69746520666f726d6174', 'an SQLite database'],
+];
+
+/**
+ * Why text content is not UTF-8 text at all, judged from its first bytes: a UTF-16 or UTF-32 byte-order mark, UTF-16
+ * without one (every other byte NUL), or binary (a known magic number, or NULs throughout). A text file with a few bad
+ * lines is still text: those lines are rejected one by one, but a file that is not text must fail whole, with nothing
+ * stored, rather than be rejected line by line.
+ */
+export function notText(bytes: Buffer): string | undefined {
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x0000feff) return 'is UTF-32 text';
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x0000feff) return 'is UTF-32 text';
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return 'is UTF-16 text';
+  }
+  const hex = bytes.subarray(0, 16).toString('hex');
+  for (const [magic, name] of BINARY_MAGIC) if (hex.startsWith(magic)) return `is ${name}, not text`;
+  const sample = bytes.subarray(0, 4096);
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < sample.length; i++) {
+    if (sample[i] !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const half = sample.length / 2;
+  if (half >= 8 && (even > half * 0.3 || odd > half * 0.3) && Math.min(even, odd) < Math.max(even, odd) * 0.1) {
+    return 'is UTF-16 text without a byte-order mark';
+  }
+  if (even + odd > sample.length * 0.05) return 'is binary, not text (it is full of NUL bytes)';
+  return undefined;
 }
 
 function firstNonSpace(text: string): string {
@@ -134,14 +174,8 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
   const inner = gzExtension ? name.replace(/\.(gz|gzip)$/, '') : name;
   const extension = inner.includes('.') ? (inner.split('.').pop() as string) : '';
   const byExtension = EXTENSIONS[extension];
-  const content = peekContent(head, gzip);
-  if (
-    /^(\xFF\xFE|\xFE\xFF)/.test(content.slice(0, 2)) ||
-    (head[0] === 0xff && head[1] === 0xfe) ||
-    (head[0] === 0xfe && head[1] === 0xff)
-  ) {
-    throw new UserError(`${path}: is UTF-16 text; Recount reads UTF-8 (re-save the file as UTF-8)`, 'file-corrupt');
-  }
+  const bytes = peekContent(head, gzip);
+  const content = bytes.toString('utf8');
 
   let detected: Omit<DetectedFormat, 'gzip'>;
   if (requested !== 'auto') {
@@ -164,6 +198,11 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
   }
   if (isParquet(head)) {
     throw new UserError(`${path}: this is a Parquet file, not ${detected.format.toUpperCase()}`, 'file-corrupt');
+  }
+  const binary = notText(bytes);
+  if (binary) {
+    const hint = binary.startsWith('is UTF') ? '; Recount reads UTF-8 (re-save the file as UTF-8)' : '';
+    throw new UserError(`${path}: ${binary}${gzip ? ' inside the gzip' : ''}${hint}`, 'file-corrupt');
   }
   if (detected.format === 'json' || detected.format === 'ndjson') {
     const layout = jsonLayout(content);

@@ -12,6 +12,7 @@ import { frameCsv } from './frame-csv.js';
 import { readLinesByNumber } from './read-bytes.js';
 import { loadStaged, stageImport, type StageSource, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
+import type { ImportNote } from './notes.js';
 
 export interface ImportOptions extends OperationOptions {
   format?: ImportFormat | 'auto';
@@ -24,6 +25,14 @@ export interface ImportOptions extends OperationOptions {
 }
 
 export type ImportStatus = 'imported' | 'skipped' | 'failed';
+
+export interface ImportColumn {
+  /** The field's name in the source. */
+  source: string;
+  /** The lake column it landed in. */
+  column: string;
+  type: string;
+}
 
 export interface ImportFileResult {
   path: string;
@@ -43,10 +52,13 @@ export interface ImportFileResult {
   fields?: Record<CanonicalField, string>;
   /** Byte and line range imported (a grown file imports only its new part). */
   range?: { bytesFrom: number; bytesTo: number; linesFrom: number; linesTo: number };
-  widened?: string[];
+  /** Each source field's lake column and type. */
+  columns?: ImportColumn[];
+  /** What the import changed about fields and why (exact types, text kept, renames, conflicts). */
+  notes?: ImportNote[];
   heldTailBytes?: number;
   durationMs: number;
-  /** Milliseconds per step (scan, parse, schema, drift check, write, find duplicates, move files, catalog commit). */
+  /** Milliseconds per step (scan, parse, schema, type check, write, find duplicates, move files, catalog commit). */
   timings?: Record<string, number>;
 }
 
@@ -398,7 +410,10 @@ async function importUnlocked(
       durationMs: Date.now() - started,
       timings: { scan: scanMs, ...staged?.timings, ...committed.timings },
     };
-    if (staged && staged.widened.length > 0) result.widened = staged.widened;
+    if (staged) {
+      result.columns = staged.columns;
+      if (staged.notes.length > 0) result.notes = staged.notes;
+    }
     if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;
     return result;
   } finally {

@@ -44,17 +44,33 @@ export function mergeStructures(a: Structure, b: Structure): Structure {
 /**
  * The structure as `json_transform()` takes it to name the lake's type: integers as BIGINT (DuckDB's reader
  * types them so too), and JSON wherever a struct cannot hold the values as they are: no value seen (NULL), an
- * empty object, or keys that differ only in case (a struct's field names do not).
+ * empty object, or keys that are empty or differ only in case (a struct's field names cannot).
+ *
+ * `longIntegers` says some value has a run of 19 digits, so an integer may not fit 64 signed bits: json_structure
+ * calls every non-negative integer UBIGINT and a mix of signs HUGEINT whatever their size, and an integer beyond
+ * 64 bits DOUBLE. Such leaves then become UBIGINT, DECIMAL(38,0) (Parquet has no 128-bit integer) and JSON text, so
+ * that a cast never turns a big integer into NULL or rounds it.
  */
-export function lakeStructure(structure: Structure): Structure {
+export function lakeStructure(structure: Structure, options: { longIntegers?: boolean; reasons?: Set<string> } = {}): Structure {
+  const long = options.longIntegers === true;
   if (typeof structure === 'string') {
-    // json_structure calls every non-negative integer UBIGINT and a mix of signs HUGEINT, whatever their size. BIGINT
-    // is what DuckDB's reader makes of event data's integers; a nested integer beyond 2^63 would not fit it (known gap).
+    if (long && (structure === 'UBIGINT' || structure === 'HUGEINT' || structure === 'DOUBLE')) {
+      options.reasons?.add(
+        'nested numbers that may be integers beyond 64 bits are stored exactly (UBIGINT, DECIMAL(38,0) or JSON text)',
+      );
+      return structure === 'UBIGINT' ? 'UBIGINT' : structure === 'HUGEINT' ? 'DECIMAL(38,0)' : 'JSON';
+    }
     if (structure === 'UBIGINT' || structure === 'HUGEINT') return 'BIGINT';
     return structure === 'NULL' ? 'JSON' : structure;
   }
-  if (Array.isArray(structure)) return [lakeStructure(structure[0] ?? 'NULL')];
+  if (Array.isArray(structure)) return [lakeStructure(structure[0] ?? 'NULL', options)];
   const keys = Object.keys(structure);
-  if (keys.length === 0 || new Set(keys.map((k) => k.toLowerCase())).size !== keys.length) return 'JSON';
-  return Object.fromEntries(keys.map((k) => [k, lakeStructure(structure[k] as Structure)]));
+  if (keys.some((k) => k === '') || new Set(keys.map((k) => k.toLowerCase())).size !== keys.length) {
+    options.reasons?.add(
+      'objects with an empty key or keys that differ only in case are kept as JSON (a struct cannot name them)',
+    );
+    return 'JSON';
+  }
+  if (keys.length === 0) return 'JSON';
+  return Object.fromEntries(keys.map((k) => [k, lakeStructure(structure[k] as Structure, options)]));
 }

@@ -4,6 +4,7 @@ import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { localDateSql, textToTimestamptz, typedToTimestamptz } from './timestamps.js';
 import { LAKE_META_COLUMNS } from './views.js';
+import { JSON_NUMBER, doubleKeepsSql, numericStatsColumns } from './numbers.js';
 
 /**
  * How an import's staged rows are held in DuckDB:
@@ -23,6 +24,13 @@ export interface SourceField {
   type: string;
   /** The reader already yields this type (the live view reads such fields typed): no cast, no drift check. */
   native?: boolean;
+  /**
+   * A number whose exact type every value decides (numbers.ts): its statistics are gathered where drift is checked,
+   * and the field is planned again with the type they give.
+   */
+  numeric?: boolean;
+  /** Why the field has this type, when it is not the type DuckDB's own reader would give it (for the summary). */
+  why?: string;
 }
 
 export interface PlanInput {
@@ -84,6 +92,12 @@ export interface ImportPlan {
   /** Over inner ⋈ columns: NULL for a row that lands, else why it is rejected. */
   rejectReason: string;
   drift: DriftCheck[];
+  /** Fields whose exact numeric type is still to be decided, with the SQL of their text over the inner projection. */
+  numeric: { key: string; column: string; text: string }[];
+  /** The lake column each source field lands in. */
+  columnOf: Map<string, string>;
+  /** Source fields stored under another name, and why. */
+  renames: { key: string; column: string; why: string }[];
 }
 
 const RESERVED = ['event_date', ...LAKE_META_COLUMNS];
@@ -112,19 +126,23 @@ function castText(text: string, type: string, timezone: string): { sql: string; 
     return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
   }
   const sql = `TRY_CAST(${text} AS ${type})`;
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (decimal) {
+    // An exact type: a value fits when it is a number with no more fraction digits than the scale (and the cast works).
+    const unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, ${JSON_NUMBER}) OR regexp_matches(${text}, '[eE]') OR length(regexp_extract(${text}, '\\.([0-9]*)$', 1)) > ${decimal[2]}`;
+    return { sql, drift: `(${text} IS NOT NULL AND (${unfit}))` };
+  }
   // A cast reads more than it keeps: "1.5", "007", "+5" or "0x10" to an integer, "1_000.5" to a double, "yes" to a
   // boolean or "2026-10-01 10:00" to a date all succeed and lose the text. Such a value is drift, not a value.
   let unfit: string;
   if (INTEGER.test(t)) unfit = `CAST(${sql} AS VARCHAR) IS DISTINCT FROM ${text}`;
-  else if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, ${NUMBER})`;
+  else if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL')
+    unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, ${JSON_NUMBER}) OR NOT ${doubleKeepsSql(text)}`;
   else if (t === 'BOOLEAN') unfit = `lower(${text}) NOT IN ('true', 'false')`;
   else if (t === 'DATE') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`;
   else unfit = `CAST(${sql} AS VARCHAR) IS DISTINCT FROM ${text}`;
   return { sql, drift: `(${text} IS NOT NULL AND (${unfit}))` };
 }
-
-/** A number as JSON writes it, and as CSV type inference (stage.ts) accepts one. */
-const NUMBER = `'-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?'`;
 
 /**
  * nullif(trim(text), ''), calling trim only where it can change something. trim copies every string it
@@ -194,21 +212,43 @@ export function buildPlan(input: PlanInput): ImportPlan {
   ];
   const taken = new Set(['event_id', 'event_type', 'occurred_at', ...RESERVED].map((n) => n.toLowerCase()));
   const drift: DriftCheck[] = [];
+  const numeric: ImportPlan['numeric'] = [];
+  const columnOf = new Map<string, string>();
+  for (const c of CANONICAL_FIELDS) if (sources[c] !== undefined) columnOf.set(sources[c] as string, c);
+  const renames: ImportPlan['renames'] = [];
+  const reserved = new Set(RESERVED.map((n) => n.toLowerCase()));
   let unnamed = 0;
   for (const field of fields) {
     // A source field that feeds a canonical column of the same name is that column now.
     if (CANONICAL_FIELDS.some((c) => c === field.key && sources[c] === field.key)) continue;
-    let name = field.key.trim() === '' ? `field_${++unnamed}` : field.key;
-    if (taken.has(name.toLowerCase())) name = `source_${name}`;
-    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${field.key}_${n}`;
+    // DuckDB's parser stops at a NUL, so no name may hold one.
+    const usable = field.key.replace(/\0/g, '_');
+    let name = usable.trim() === '' ? `field_${++unnamed}` : usable;
+    let why = name === field.key ? undefined : usable !== field.key ? 'its name holds a NUL character' : 'its name is empty';
+    if (
+      reserved.has(name.toLowerCase()) ||
+      (taken.has(name.toLowerCase()) && CANONICAL_FIELDS.includes(name.toLowerCase() as CanonicalField))
+    ) {
+      why = `${name} is a column every lake row has`;
+      name = `source_${name}`;
+    }
+    // Names that differ only in case are one name to DuckDB; later ones get a number, as DuckDB's readers number them.
+    const base = name;
+    for (let n = 1; taken.has(name.toLowerCase()); n++) {
+      name = `${base}_${n}`;
+      why = 'another field has the same name but for case (DuckDB names ignore case)';
+    }
     taken.add(name.toLowerCase());
+    columnOf.set(field.key, name);
+    if (why) renames.push({ key: field.key, column: name, why });
     if (input.kind === 'typed') {
       columns.push({ name, sql: ref(field.key) });
       continue;
     }
     const value = field.native ? { sql: ref(field.key) } : castText(ref(field.key), field.type, input.timezone);
     columns.push({ name, sql: value.sql });
-    if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
+    if (field.numeric) numeric.push({ key: field.key, column: name, text: ref(field.key) });
+    else if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
   }
 
   const aliasList = (c: CanonicalField) => input.aliases[c].join(', ');
@@ -218,8 +258,18 @@ export function buildPlan(input: PlanInput): ImportPlan {
     WHEN (${eventType}) IS NULL THEN ${literal(`missing event type (none of: ${aliasList('event_type')})`)}
     WHEN (${timeText}) IS NULL THEN ${literal(`missing event time (none of: ${aliasList('occurred_at')})`)}
     WHEN (${occurredAt}) IS NULL THEN 'unparseable timestamp ' || to_json(${timeText})::VARCHAR
+    WHEN NOT ${partitionable(`(${occurredAt})`, input.timezone)} THEN 'event time ' || to_json(${timeText})::VARCHAR ||
+      ' is before the year 1 in the workspace''s time zone: it has no partition date'
     ELSE NULL END)`;
-  return { sources, inner, columns, rejectReason, drift };
+  return { sources, inner, columns, rejectReason, drift, numeric, columnOf, renames };
+}
+
+/**
+ * Whether an event time has a partition date: its local date is not before the year 1 (DuckDB names such a partition
+ * "0001-12-31 (BC)", which no reader takes back as a date). The bound is a constant in the workspace's zone.
+ */
+function partitionable(timestamptzSql: string, timezone: string): string {
+  return `(${timestamptzSql} >= timezone(${literal(timezone)}, TIMESTAMP '0001-01-01 00:00:00'))`;
 }
 
 function innerSelect(plan: ImportPlan, from: string, extra: OutputColumn[] = []): string {
@@ -239,7 +289,8 @@ export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string)
       CAST(${file} AS ENUM(${file})) AS _source_file, _line AS _source_line,
       TIMESTAMPTZ ${literal(input.importedAt)} AS _imported_at, ${input.importId}::BIGINT AS _import_id
     FROM (SELECT ${columns}, _line, _row, _invalid, _skip FROM (${innerSelect(plan, from)}))
-    WHERE NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL`;
+    WHERE NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL
+      AND ${partitionable('occurred_at', input.timezone)}`;
 }
 
 /**
@@ -249,7 +300,8 @@ export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string)
 export function selectTypedRows(plan: ImportPlan, input: PlanInput, from: string): string {
   const columns = plan.columns.map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
   return `SELECT * EXCLUDE (_invalid, _skip), ${localDateSql('occurred_at', input.timezone)} AS event_date,
-      (NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL) AS _ok
+      (NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL
+        AND ${partitionable('occurred_at', input.timezone)}) AS _ok
     FROM (SELECT ${columns}, _invalid, _skip FROM (${innerSelect(plan, from)}))`;
 }
 
@@ -262,9 +314,15 @@ export function selectRejects(plan: ImportPlan, from: string, rawSql?: string): 
     WHERE reason IS NOT NULL ORDER BY line`;
 }
 
-/** One boolean per drift check: does any row hold a value its column's type cannot take? */
-export function selectDrift(plan: ImportPlan, from: string): string | undefined {
-  if (plan.drift.length === 0) return undefined;
-  return `SELECT ${plan.drift.map((d, i) => `coalesce(bool_or(${d.predicate}), false) AS drift_${i}`).join(', ')}
-    FROM (${innerSelect(plan, from)}) WHERE NOT _skip`;
+/**
+ * One pass over the staged rows that checks types: a boolean per drift check (does any row hold a value its column's
+ * type cannot take?) and the statistics that decide each numeric field's exact type (`num_<i>_…`).
+ */
+export function selectTypeChecks(plan: ImportPlan, from: string): string | undefined {
+  const columns = [
+    ...plan.drift.map((d, i) => `coalesce(bool_or(${d.predicate}), false) AS drift_${i}`),
+    ...plan.numeric.flatMap((n, i) => numericStatsColumns(n.text, `num_${i}`)),
+  ];
+  if (columns.length === 0) return undefined;
+  return `SELECT ${columns.join(', ')} FROM (${innerSelect(plan, from)}) WHERE NOT _skip`;
 }

@@ -6,10 +6,12 @@ import type { OperationOptions } from '../util/progress.js';
 import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { lakeStructure, mergeStructures, type Structure } from './json-structure.js';
+import type { ImportNote } from './notes.js';
+import { exactNumericType, isNumericType, numericStatsColumns, readNumericStats } from './numbers.js';
 import {
   buildPlan,
   isNested,
-  selectDrift,
+  selectTypeChecks,
   selectLakeRows,
   selectRejects,
   type ImportPlan,
@@ -50,8 +52,10 @@ export interface StageResult {
   stagedRows: number;
   rowsWritten: number;
   rejects: StagedReject[];
-  /** Fields whose values did not all fit the type a sample suggested, stored as text or JSON instead. */
-  widened: string[];
+  /** What the import changed about fields, and why. */
+  notes: ImportNote[];
+  /** Each source field's lake column and type. */
+  columns: { source: string; column: string; type: string }[];
 }
 
 /** Each line of an NDJSON file as one MAP of every key to its value as text (a line that is not an object: NULL). */
@@ -150,10 +154,15 @@ async function mapFields(request: StageRequest): Promise<SourceField[]> {
   for (const column of sampled) {
     if (present.has(column.column_name)) {
       const type = normalizeType(column.column_type);
-      fields.push({
-        key: column.column_name,
-        type: isNested(type) ? await nestedTypeOfAllValues(connection, column.column_name, request.signal) : type,
-      });
+      if (isNested(type)) {
+        fields.push({
+          key: column.column_name,
+          ...(await nestedTypeOfAllValues(connection, column.column_name, request.signal)),
+        });
+      } else {
+        // The sample says it is a number; how wide a number every value decides (a sample types a 19-digit id DOUBLE).
+        fields.push({ key: column.column_name, type, ...(isNumericType(type) ? { numeric: true } : {}) });
+      }
       present.delete(column.column_name);
     }
   }
@@ -174,11 +183,15 @@ async function mapFields(request: StageRequest): Promise<SourceField[]> {
  * that does not fit it (a string where the sample saw numbers): a value the sample did not foresee would lose
  * part of itself. Structures are merged in the order they first appear, so keys keep their order in the file.
  */
-async function nestedTypeOfAllValues(connection: Connection, key: string, signal?: AbortSignal): Promise<string> {
-  const rows = await connection.all<{ s: string }>(
+async function nestedTypeOfAllValues(
+  connection: Connection,
+  key: string,
+  signal?: AbortSignal,
+): Promise<{ type: string; why?: string }> {
+  const rows = await connection.all<{ s: string; long: boolean }>(
     // Rows without the field are left out before any JSON is parsed: a third less time than filtering after (measured).
-    `SELECT s FROM (
-       SELECT json_structure(TRY_CAST(v AS JSON)) AS s, min(r) AS first
+    `SELECT s, long FROM (
+       SELECT json_structure(TRY_CAST(v AS JSON)) AS s, min(r) AS first, bool_or(regexp_matches(v, '[0-9]{19}')) AS long
        FROM (SELECT json[${literal(key)}] AS v, rowid AS r FROM ${STAGED_TABLE}) WHERE v IS NOT NULL GROUP BY s)
      WHERE s IS NOT NULL ORDER BY first`,
     undefined,
@@ -186,14 +199,19 @@ async function nestedTypeOfAllValues(connection: Connection, key: string, signal
   );
   let merged: Structure = 'NULL';
   for (const row of rows) merged = mergeStructures(merged, JSON.parse(String(row.s)) as Structure);
+  // A run of 19 digits may be an integer beyond 64 bits, which json_structure calls UBIGINT or DOUBLE like any other.
+  const longIntegers = rows.some((r) => r.long === true);
+  const reasons = new Set<string>();
+  const structure = lakeStructure(merged, { longIntegers, reasons });
+  const why = reasons.size > 0 ? [...reasons].join('; ') : undefined;
   try {
     const typed = await connection.one<{ t: string }>(
-      `SELECT typeof(json_transform('null'::JSON, ${literal(JSON.stringify(lakeStructure(merged)))})) AS t`,
+      `SELECT typeof(json_transform('null'::JSON, ${literal(JSON.stringify(structure))})) AS t`,
     );
-    return normalizeType(String(typed?.t ?? 'JSON'));
+    return { type: normalizeType(String(typed?.t ?? 'JSON')), ...(why ? { why } : {}) };
   } catch {
     // A structure DuckDB cannot name as a type (a key it will not take as a field name): the values stay JSON.
-    return 'JSON';
+    return { type: 'JSON', why: 'kept as JSON: its keys cannot all be struct field names' };
   }
 }
 
@@ -209,8 +227,7 @@ async function inferTextTypes(
   if (columns.length === 0) return [];
   const checks = columns.flatMap(({ sql: v }, i) => [
     `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
-    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]{0,17})'))) AS i${i}`,
-    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL)) AS d${i}`,
+    ...numericStatsColumns(v, `num${i}`),
     `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
     `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
     `bool_and(${v} IS NULL OR (regexp_matches(${v}, '^\\s*[\\[{]') AND json_valid(${v}))) AS j${i}`,
@@ -223,19 +240,17 @@ async function inferTextTypes(
   )) as Record<string, boolean | number | string>;
   return columns.map(({ key }, i) => {
     if (Number(row[`n${i}`]) === 0) return { key, type: 'VARCHAR' };
+    const number = exactNumericType(readNumericStats(row, `num${i}`));
+    if (number.type) return { key, type: number.type, ...(number.why ? { why: number.why } : {}) };
     const type = row[`b${i}`]
       ? 'BOOLEAN'
-      : row[`i${i}`]
-        ? 'BIGINT'
-        : row[`d${i}`]
-          ? 'DOUBLE'
-          : row[`dt${i}`]
-            ? 'DATE'
-            : row[`ts${i}`]
-              ? 'TIMESTAMPTZ'
-              : row[`j${i}`]
-                ? 'JSON'
-                : 'VARCHAR';
+      : row[`dt${i}`]
+        ? 'DATE'
+        : row[`ts${i}`]
+          ? 'TIMESTAMPTZ'
+          : row[`j${i}`]
+            ? 'JSON'
+            : 'VARCHAR';
     return { key, type };
   });
 }
@@ -245,9 +260,21 @@ async function typedFields(request: StageRequest): Promise<SourceField[]> {
   return rows.map((r) => ({ key: r.column_name, type: r.column_type }));
 }
 
-/** A field whose values do not all fit its sampled type is kept as text: every value survives as written. */
-function widen(field: SourceField): SourceField {
-  return { key: field.key, type: 'VARCHAR' };
+/** A note for each field whose type says something DuckDB's own reader would not (why it was chosen). */
+function typeNotes(plan: ImportPlan, fields: SourceField[]): ImportNote[] {
+  const renamed: ImportNote[] = plan.renames.map((r) => ({
+    column: r.column,
+    kind: 'renamed',
+    detail: `the source field ${JSON.stringify(r.key)} is stored as ${r.column}: ${r.why}`,
+  }));
+  return renamed.concat(
+    fields.flatMap((f) => {
+      if (!f.why) return [];
+      const column = plan.columnOf.get(f.key) ?? f.key;
+      const kind = f.type === 'VARCHAR' || f.type === 'JSON' ? ('kept-as-text' as const) : ('exact-type' as const);
+      return [{ column, kind, detail: f.why }];
+    }),
+  );
 }
 
 /**
@@ -285,23 +312,50 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
         : await typedFields(request);
   step('schema');
   const hasPlaceholders = source.format === 'ndjson' && source.sanitized;
-  const widened: string[] = [];
   let planInput: PlanInput = { ...request.plan, kind, fields, hasPlaceholders };
   let plan = buildPlan(planInput);
-  const driftSql = selectDrift(plan, STAGED_TABLE);
-  if (driftSql) {
-    const row = await connection.one<Record<string, boolean>>(driftSql, undefined, { signal: request.signal });
-    const drifted = plan.drift.filter((_, i) => row?.[`drift_${i}`]);
-    if (drifted.length > 0) {
-      const keys = new Set(drifted.map((d) => d.key));
-      fields = fields.map((f) => (keys.has(f.key) ? widen(f) : f));
-      widened.push(...drifted.map((d) => `${d.column} (${d.type} → VARCHAR)`));
-      planInput = { ...planInput, fields };
-      plan = buildPlan(planInput);
+  const notes: ImportNote[] = [];
+  const checksSql = selectTypeChecks(plan, STAGED_TABLE);
+  if (checksSql) {
+    const row = (await connection.one<Record<string, unknown>>(checksSql, undefined, { signal: request.signal })) ?? {};
+    const decided = new Map<string, { type: string; why?: string }>();
+    for (const [i, d] of plan.drift.entries()) {
+      if (row[`drift_${i}`] === true) {
+        decided.set(d.key, { type: 'VARCHAR', why: `some values do not fit ${d.type}: kept as text, every value as written` });
+      }
     }
+    for (const [i, n] of plan.numeric.entries()) {
+      const field = fields.find((f) => f.key === n.key) as SourceField;
+      const choice = exactNumericType(readNumericStats(row, `num_${i}`));
+      // Values that are not all numbers ("abc", NaN, Infinity) keep their text; numbers get their exact type.
+      const type = choice.type ?? (readNumericStats(row, `num_${i}`).count === 0 ? field.type : 'VARCHAR');
+      const why =
+        choice.why ??
+        (choice.type === undefined && type === 'VARCHAR'
+          ? `some values are not numbers (such as NaN, Infinity or text): kept as text, every value as written`
+          : undefined);
+      decided.set(n.key, { type, ...(why ? { why } : {}) });
+    }
+    fields = fields.map((f) => {
+      const choice = decided.get(f.key);
+      if (!choice) return f;
+      const { numeric: _numeric, ...rest } = f;
+      return { ...rest, type: choice.type, ...(choice.why ? { why: choice.why } : {}) };
+    });
+    planInput = { ...planInput, fields };
+    plan = buildPlan(planInput);
   }
+  notes.push(...typeNotes(plan, fields));
+  const columns = fields
+    .filter((f) => plan.columnOf.has(f.key))
+    .map((f) => {
+      const column = plan.columnOf.get(f.key) as string;
+      const canonical =
+        column === 'occurred_at' ? 'TIMESTAMPTZ' : column === 'event_id' || column === 'event_type' ? 'VARCHAR' : undefined;
+      return { source: f.key, column, type: canonical ?? f.type };
+    });
 
-  step('drift check');
+  step('type check');
   await rm(request.stagingDir, { recursive: true, force: true });
   await mkdir(request.stagingDir, { recursive: true });
   const placeholders = hasPlaceholders
@@ -325,7 +379,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     rowsWritten = Number(Object.values(copied ?? {})[0] ?? 0);
   }
   step('write');
-  if (rowsWritten === landable) return { timings, plan, stagedRows, rowsWritten, rejects: [], widened };
+  if (rowsWritten === landable) return { timings, plan, stagedRows, rowsWritten, rejects: [], notes, columns };
 
   const rawSql =
     source.format === 'json'
@@ -341,5 +395,5 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     );
   }
   step('rejects');
-  return { timings, plan, stagedRows, rowsWritten, rejects, widened };
+  return { timings, plan, stagedRows, rowsWritten, rejects, notes, columns };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { importFiles, parseFieldMap, type ImportFileResult } from '../../lake/import.js';
 import { IMPORT_FORMATS, type ImportFormat } from '../../lake/detect.js';
 import { UserError } from '../../util/errors.js';
+import { describeNote } from '../../lake/notes.js';
 import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 interface ImportOptions {
@@ -27,7 +28,7 @@ function describe(result: ImportFileResult): string {
     lines.push(
       `          fields: event_id ← ${result.fields.event_id}, event_type ← ${result.fields.event_type}, occurred_at ← ${result.fields.occurred_at}`,
     );
-  if (result.widened?.length) lines.push(`          widened (values did not fit the sampled type): ${result.widened.join(', ')}`);
+  for (const note of result.notes ?? []) lines.push(`          ${describeNote(note)}`);
   if (result.heldTailBytes)
     lines.push(`          held back an incomplete last line (${result.heldTailBytes} bytes) for the next import`);
   if (result.rejected)
