@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { basename } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { jsonLayout } from './json-layout.js';
 
 export const IMPORT_FORMATS = ['ndjson', 'json', 'csv', 'parquet'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -130,30 +131,6 @@ function sniffDelimiter(text: string): string {
   return best;
 }
 
-/**
- * Tells NDJSON from a JSON array or pretty-printed JSON by content: one line of the first twenty that
- * parses on its own makes it NDJSON (a broken first record must not turn a log into something else).
- */
-function jsonLayout(text: string): DetectedFormat['jsonLayout'] | 'ndjson' {
-  const start = firstNonSpace(text);
-  if (start === '[') return 'array';
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n|\r/)
-    .filter((l) => l.trim() !== '')
-    .slice(0, 20);
-  const complete = text.length < 64 * 1024 ? lines : lines.slice(0, -1);
-  for (const line of complete) {
-    try {
-      JSON.parse(line);
-      return 'ndjson';
-    } catch {
-      // keep looking
-    }
-  }
-  return start === '{' && lines[0]?.trim() === '{' ? 'unstructured' : 'ndjson';
-}
-
 function hasOnlyCrNewlines(text: string): boolean {
   return text.includes('\r') && !text.includes('\n');
 }
@@ -205,7 +182,8 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
     throw new UserError(`${path}: ${binary}${gzip ? ' inside the gzip' : ''}${hint}`, 'file-corrupt');
   }
   if (detected.format === 'json' || detected.format === 'ndjson') {
-    const layout = jsonLayout(content);
+    // Fewer bytes than asked for: the head is the whole file (decompressed, for a gzip).
+    const layout = jsonLayout(content, head.length < 64 * 1024);
     if (layout === 'ndjson') return { format: 'ndjson', gzip, ...(hasOnlyCrNewlines(content) ? { crNewlines: true } : {}) };
     return { format: 'json', gzip, jsonLayout: layout };
   }

@@ -196,6 +196,10 @@ class Framer {
       this.reject('line contains a NUL byte', buf, s, Math.min(contentEnd, s + RAW_LIMIT));
       return;
     }
+    if (readsIntoNextLine(buf, s, contentEnd)) {
+      this.reject(NOT_AN_OBJECT, buf, s, Math.min(contentEnd, s + RAW_LIMIT));
+      return;
+    }
     this.sink?.line(buf, s, contentEnd);
   }
 
@@ -204,6 +208,21 @@ class Framer {
     this.needsCopy = true;
     this.sink?.placeholder();
   }
+}
+
+/** The reason for a line that is not a JSON object, as the import gives it for lines DuckDB cannot read. */
+export const NOT_AN_OBJECT = 'not a valid JSON object';
+
+/**
+ * Whether DuckDB's NDJSON reader would read a broken line on into the next one. JSON lets a value follow a newline, so
+ * a line cut short after a `:`, a `[` or a `,` in a list takes the next line as the rest of its value, and both are
+ * lost (measured: every other cut leaves the next line alone). Such lines are rejected before DuckDB sees them.
+ */
+export function readsIntoNextLine(buf: Buffer, start: number, end: number): boolean {
+  let last = end - 1;
+  while (last >= start && (buf[last] === 32 || buf[last] === 9 || buf[last] === 13)) last--;
+  const c = buf[last];
+  return last >= start && (c === 0x3a || c === 0x5b || c === 0x2c);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

@@ -643,6 +643,22 @@ describe('16: invalid UTF-8, BOM, CRLF, NUL, U+2028, escaped newlines', () => {
     ]);
   });
 
+  it('rejects a line cut short after a colon, a bracket or a comma, so DuckDB cannot read it into the next line', async () => {
+    await writeFile(log, '{"a":1,"q":\n{"b":2}\n{"c":[\n{"d":4}\n{"e":[1,\n{"f":6}\n{"g":"cut\n');
+    const batches = await tailer().poll();
+    expect(numbered(batches)).toEqual([
+      [2, '{"b":2}'],
+      [4, '{"d":4}'],
+      [6, '{"f":6}'],
+      [7, '{"g":"cut'],
+    ]);
+    expect(batches.flatMap((b) => b.rejects).map((r) => [r.line, r.reason, r.raw])).toEqual([
+      [1, 'not a valid JSON object', '{"a":1,"q":'],
+      [3, 'not a valid JSON object', '{"c":['],
+      [5, 'not a valid JSON object', '{"e":[1,'],
+    ]);
+  });
+
   it('accepts a multibyte character split across two writes', async () => {
     const e = Buffer.from('é');
     await writeFile(log, Buffer.concat([Buffer.from('{"e":"'), e.subarray(0, 1)]));

@@ -1,3 +1,4 @@
+import { NOT_AN_OBJECT, readsIntoNextLine } from '../lake/frame-ndjson.js';
 import { isUtf8 } from 'node:buffer';
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -861,6 +862,8 @@ export class Tailer {
     if (isBlank(buf, s, e)) return;
     if (!utf8 && !isUtf8(buf.subarray(s, e))) return rejectLine(out, reader, line, 'not valid UTF-8', buf, s, e);
     if (mayHaveNul && buf.subarray(s, e).indexOf(0) >= 0) return rejectLine(out, reader, line, 'contains a NUL byte', buf, s, e);
+    // As in an import: DuckDB would read a line cut short after ':' or ',' on into the next one, losing both.
+    if (readsIntoNextLine(buf, s, e)) return rejectLine(out, reader, line, NOT_AN_OBJECT, buf, s, e);
     out.addLine(buf, s, e, line);
   }
 
