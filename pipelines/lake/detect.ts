@@ -10,8 +10,10 @@ export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export interface DetectedFormat {
   format: ImportFormat;
   gzip: boolean;
-  /** CSV field delimiter. */
+  /** CSV field delimiter, when the extension fixes it (.tsv); otherwise DuckDB's sniffer finds it. */
   delimiter?: string;
+  /** The first (decompressed) bytes as text, for sniffing a CSV dialect. */
+  head?: string;
   /** How a .json file holds its records. */
   jsonLayout?: 'array' | 'unstructured';
   /** Lines end in a bare CR (classic Mac); NDJSON framing then splits on CR. */
@@ -24,7 +26,7 @@ const EXTENSIONS: Record<string, Omit<DetectedFormat, 'gzip'>> = {
   ldjson: { format: 'ndjson' },
   log: { format: 'ndjson' },
   json: { format: 'json' },
-  csv: { format: 'csv', delimiter: ',' },
+  csv: { format: 'csv' },
   tsv: { format: 'csv', delimiter: '\t' },
   tab: { format: 'csv', delimiter: '\t' },
   parquet: { format: 'parquet' },
@@ -116,21 +118,6 @@ function firstNonSpace(text: string): string {
   return match ? match[0] : '';
 }
 
-function sniffDelimiter(text: string): string {
-  const firstLine = text.split(/\r?\n|\r/, 1)[0] ?? '';
-  const candidates = [',', '\t', ';', '|'];
-  let best = ',';
-  let bestCount = 0;
-  for (const c of candidates) {
-    const count = firstLine.split(c).length - 1;
-    if (count > bestCount) {
-      best = c;
-      bestCount = count;
-    }
-  }
-  return best;
-}
-
 function hasOnlyCrNewlines(text: string): boolean {
   return text.includes('\r') && !text.includes('\n');
 }
@@ -188,7 +175,7 @@ export async function detectFormat(path: string, requested: ImportFormat | 'auto
     return { format: 'json', gzip, jsonLayout: layout };
   }
   if (detected.format === 'csv') {
-    return { format: 'csv', gzip, delimiter: detected.delimiter ?? sniffDelimiter(content) };
+    return { format: 'csv', gzip, head: content, ...(detected.delimiter ? { delimiter: detected.delimiter } : {}) };
   }
   return { format: 'ndjson', gzip };
 }

@@ -8,7 +8,8 @@ import { CancelledError, UserError, errorMessage, throwIfAborted } from '../util
 import type { OperationOptions } from '../util/progress.js';
 import { detectFormat, type DetectedFormat, type ImportFormat } from './detect.js';
 import { frameNdjson, RAW_LIMIT, type FrameReject } from './frame-ndjson.js';
-import { frameCsv } from './frame-csv.js';
+import { frameCsv, type CsvFrameResult } from './frame-csv.js';
+import { describeDialect, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { readLinesByNumber } from './read-bytes.js';
 import { loadStaged, stageImport, type StageSource, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
@@ -54,6 +55,8 @@ export interface ImportFileResult {
   range?: { bytesFrom: number; bytesTo: number; linesFrom: number; linesTo: number };
   /** Each source field's lake column and type. */
   columns?: ImportColumn[];
+  /** A CSV file's dialect as sniffed: delimiter, quote, escape, header, decimal separator. */
+  dialect?: string;
   /** What the import changed about fields and why (exact types, text kept, renames, conflicts). */
   notes?: ImportNote[];
   heldTailBytes?: number;
@@ -205,6 +208,9 @@ async function importUnlocked(
     let heldTailBytes: number | undefined;
     /** Rows already staged from the source while it was scanned. */
     let stagedEarly: number | undefined;
+    /** How a CSV file is written, and what its framing changed (renamed headers, lines that are not records). */
+    let dialect: CsvDialect | undefined;
+    let csvNotes: ImportNote[] = [];
     /** The file DuckDB-side rejects are re-read from, for their raw text. */
     let rawSource: { path: string; gzip: boolean; lineOffset: number } | undefined;
 
@@ -281,10 +287,15 @@ async function importUnlocked(
       else await early?.catch(() => {});
       rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
     } else if (detected.format === 'csv') {
+      dialect = await sniffCsvDialect(connection, path, {
+        gzip: detected.gzip,
+        head: detected.head ?? '',
+        ...(detected.delimiter ? { delimiter: detected.delimiter } : {}),
+      });
       const frame = await frameCsv({
         path,
         gzip: detected.gzip,
-        delimiter: detected.delimiter ?? ',',
+        dialect,
         maxRecordBytes: maxLineBytes,
         copyPath: join(scratch, 'source.csv'),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -302,10 +313,11 @@ async function importUnlocked(
       bytesTo = frame.fileBytes;
       linesTo = frame.endLine;
       nodeRejects = frame.rejects;
+      csvNotes = csvFrameNotes(frame);
       source = {
         format: 'csv',
         path: frame.source,
-        delimiter: detected.delimiter ?? ',',
+        delimiter: dialect.delimiter,
         columns: frame.columns,
         rows: frame.records,
         maxRecordBytes: maxLineBytes,
@@ -410,10 +422,10 @@ async function importUnlocked(
       durationMs: Date.now() - started,
       timings: { scan: scanMs, ...staged?.timings, ...committed.timings },
     };
-    if (staged) {
-      result.columns = staged.columns;
-      if (staged.notes.length > 0) result.notes = staged.notes;
-    }
+    if (staged) result.columns = staged.columns;
+    const notes = [...csvNotes, ...(staged?.notes ?? [])];
+    if (notes.length > 0) result.notes = notes;
+    if (dialect) result.dialect = describeDialect(dialect, staged?.decimalComma ?? false);
     if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;
     return result;
   } finally {
@@ -421,6 +433,30 @@ async function importUnlocked(
     await rm(stagingDir, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** What framing a CSV file changed: header names stored otherwise, lines that are not records, unclosed quotes kept. */
+function csvFrameNotes(frame: CsvFrameResult): ImportNote[] {
+  const notes: ImportNote[] = frame.renames.map((r) => ({
+    column: r.column,
+    kind: 'renamed',
+    detail: `the header ${JSON.stringify(r.header)} is stored as ${r.column}: ${r.why}`,
+  }));
+  if (frame.skippedLines > 0) {
+    notes.push({
+      column: '(file)',
+      kind: 'converted',
+      detail: `${frame.skippedLines} line${frame.skippedLines === 1 ? ' is' : 's are'} not part of the table (before the header, or comments), as DuckDB's sniffer reads the file`,
+    });
+  }
+  if (frame.unclosedQuotesKept > 0) {
+    notes.push({
+      column: '(file)',
+      kind: 'converted',
+      detail: `${frame.unclosedQuotesKept} record${frame.unclosedQuotesKept === 1 ? ' has' : 's have'} a quote that never closes, kept as text (the next line is a record of its own)`,
+    });
+  }
+  return notes;
 }
 
 /** Rejects in line order, each with the text of its source line. */

@@ -31,6 +31,8 @@ export interface SourceField {
   numeric?: boolean;
   /** Why the field has this type, when it is not the type DuckDB's own reader would give it (for the summary). */
   why?: string;
+  /** A CSV number written with a decimal comma: the comma is read as a point. */
+  decimalComma?: boolean;
 }
 
 export interface PlanInput {
@@ -245,7 +247,8 @@ export function buildPlan(input: PlanInput): ImportPlan {
       columns.push({ name, sql: ref(field.key) });
       continue;
     }
-    const value = field.native ? { sql: ref(field.key) } : castText(ref(field.key), field.type, input.timezone);
+    const text = field.decimalComma ? `replace(${ref(field.key)}, ',', '.')` : ref(field.key);
+    const value = field.native ? { sql: ref(field.key) } : castText(text, field.type, input.timezone);
     columns.push({ name, sql: value.sql });
     if (field.numeric) numeric.push({ key: field.key, column: name, text: ref(field.key) });
     else if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });

@@ -56,6 +56,8 @@ export interface StageResult {
   notes: ImportNote[];
   /** Each source field's lake column and type. */
   columns: { source: string; column: string; type: string }[];
+  /** Some CSV column was read with a decimal comma. */
+  decimalComma: boolean;
 }
 
 /** Each line of an NDJSON file as one MAP of every key to its value as text (a line that is not an object: NULL). */
@@ -72,6 +74,7 @@ function readerFor(source: StageSource, extra = ''): string {
     case 'json':
       return `read_json(${literal(source.path)}, format = ${literal(source.layout)}${extra})`;
     case 'csv':
+      // The normalized copy (frame-csv.ts): RFC 4180 quoting with the file's delimiter, whatever the file's own dialect.
       return `read_csv(${literal(source.path)}, header = true, delim = ${literal(source.delimiter)}, quote = '"', escape = '"',
         auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${Math.max(2 << 20, source.maxRecordBytes * 2)},
         columns = {${[LINE_COLUMN, ...source.columns].map((c) => `${literal(c)}: ${literal(c === LINE_COLUMN ? 'BIGINT' : 'VARCHAR')}`).join(', ')}})`;
@@ -216,6 +219,19 @@ async function nestedTypeOfAllValues(
 }
 
 /**
+ * Whether a CSV column holds numbers with a decimal comma (European exports: `1,5`, `-0,25`): every value an integer
+ * or digits, one comma, digits; some with the comma; and not every comma followed by exactly three digits, which
+ * would as well be a thousands separator (`1,000`), so such a column stays text.
+ */
+function decimalCommaChecks(v: string, name: string): string[] {
+  return [
+    `coalesce(bool_and(${v} IS NULL OR regexp_full_match(${v}, '-?[0-9]+(,[0-9]+)?')), true) AS ${name}_all`,
+    `coalesce(bool_or(regexp_full_match(${v}, '-?[0-9]+,[0-9]+')), false) AS ${name}_any`,
+    `coalesce(bool_or(regexp_full_match(${v}, '-?[0-9]+,([0-9]{1,2}|[0-9]{4,})')), false) AS ${name}_not_thousands`,
+  ];
+}
+
+/**
  * Text carries no types (CSV, and JSON keys outside the sample): each column's type is inferred from
  * all of its values, so that no later value can fail a cast. Codes with leading zeros stay text.
  */
@@ -223,10 +239,12 @@ async function inferTextTypes(
   connection: Connection,
   columns: { key: string; sql: string }[],
   signal?: AbortSignal,
+  options: { decimalComma?: boolean } = {},
 ): Promise<SourceField[]> {
   if (columns.length === 0) return [];
   const checks = columns.flatMap(({ sql: v }, i) => [
     `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
+    ...(options.decimalComma ? decimalCommaChecks(v, `dc${i}`) : []),
     ...numericStatsColumns(v, `num${i}`),
     `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
     `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
@@ -238,8 +256,29 @@ async function inferTextTypes(
     undefined,
     signal ? { signal } : {},
   )) as Record<string, boolean | number | string>;
+  // Columns of numbers written with a decimal comma (1,5): their statistics again, over the text with a point.
+  const commas = columns.flatMap((c, i) => (row[`dc${i}_all`] && row[`dc${i}_any`] && row[`dc${i}_not_thousands`] ? [i] : []));
+  const commaRow =
+    commas.length > 0
+      ? ((await connection.one<Record<string, unknown>>(
+          `SELECT ${commas.flatMap((i) => numericStatsColumns(`replace(${(columns[i] as { sql: string }).sql}, ',', '.')`, `numc${i}`)).join(', ')} FROM ${STAGED_TABLE}`,
+          undefined,
+          signal ? { signal } : {},
+        )) ?? {})
+      : {};
   return columns.map(({ key }, i) => {
     if (Number(row[`n${i}`]) === 0) return { key, type: 'VARCHAR' };
+    if (commas.includes(i)) {
+      const number = exactNumericType(readNumericStats(commaRow, `numc${i}`));
+      if (number.type && number.type !== 'VARCHAR') {
+        return {
+          key,
+          type: number.type,
+          decimalComma: true,
+          why: `numbers with a decimal comma, read as ${number.type} (1,5 is 1.5)${number.why ? `; ${number.why}` : ''}`,
+        };
+      }
+    }
     const number = exactNumericType(readNumericStats(row, `num${i}`));
     if (number.type) return { key, type: number.type, ...(number.why ? { why: number.why } : {}) };
     const type = row[`b${i}`]
@@ -271,7 +310,12 @@ function typeNotes(plan: ImportPlan, fields: SourceField[]): ImportNote[] {
     fields.flatMap((f) => {
       if (!f.why) return [];
       const column = plan.columnOf.get(f.key) ?? f.key;
-      const kind = f.type === 'VARCHAR' || f.type === 'JSON' ? ('kept-as-text' as const) : ('exact-type' as const);
+      const kind =
+        f.type === 'VARCHAR' || f.type === 'JSON'
+          ? ('kept-as-text' as const)
+          : f.decimalComma
+            ? ('converted' as const)
+            : ('exact-type' as const);
       return [{ column, kind, detail: f.why }];
     }),
   );
@@ -308,6 +352,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
             connection,
             (source as { columns: string[] }).columns.map((key) => ({ key, sql: ident(key) })),
             request.signal,
+            { decimalComma: true },
           )
         : await typedFields(request);
   step('schema');
@@ -346,6 +391,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     plan = buildPlan(planInput);
   }
   notes.push(...typeNotes(plan, fields));
+  const decimalComma = fields.some((f) => f.decimalComma);
   const columns = fields
     .filter((f) => plan.columnOf.has(f.key))
     .map((f) => {
@@ -379,7 +425,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     rowsWritten = Number(Object.values(copied ?? {})[0] ?? 0);
   }
   step('write');
-  if (rowsWritten === landable) return { timings, plan, stagedRows, rowsWritten, rejects: [], notes, columns };
+  if (rowsWritten === landable) return { timings, plan, stagedRows, rowsWritten, rejects: [], notes, columns, decimalComma };
 
   const rawSql =
     source.format === 'json'
@@ -395,5 +441,5 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     );
   }
   step('rejects');
-  return { timings, plan, stagedRows, rowsWritten, rejects, notes, columns };
+  return { timings, plan, stagedRows, rowsWritten, rejects, notes, columns, decimalComma };
 }

@@ -28,6 +28,7 @@ function describe(result: ImportFileResult): string {
     lines.push(
       `          fields: event_id ← ${result.fields.event_id}, event_type ← ${result.fields.event_type}, occurred_at ← ${result.fields.occurred_at}`,
     );
+  if (result.dialect) lines.push(`          dialect: ${result.dialect}`);
   for (const note of result.notes ?? []) lines.push(`          ${describeNote(note)}`);
   if (result.heldTailBytes)
     lines.push(`          held back an incomplete last line (${result.heldTailBytes} bytes) for the next import`);
