@@ -351,3 +351,125 @@ describe('CSV dialects, sniffed as DuckDB sniffs them', () => {
     ]);
   });
 });
+
+describe('event times as real exports write them', () => {
+  it('reads day-first, month-first, RFC 2822 and web-server log times, deciding the order from the values', async () => {
+    const cases: [string, string[], string][] = [
+      ['dmy.csv', ['30-04-2024 10:06:21', '01-05-2024 08:31:27'], 'times read day first: a first number goes up to 30'],
+      ['mdy.csv', ['04/30/2024 10:06', '05/01/2024 08:31'], 'times read month first: a second number goes up to 30'],
+      ['dotted.csv', ['30.04.2024', '01.05.2024'], 'times read day first: a first number goes up to 30'],
+      ['rfc.csv', ['"Tue, 30 Apr 2024 12:06:21 +0200"', '"Wed, 01 May 2024 08:31:27 GMT"'], 'times read as RFC 2822'],
+      ['clf.csv', ['30/Apr/2024:10:06:21 +0000', '01/May/2024:10:31:27 +0200'], 'times read in the Apache/nginx log form'],
+    ];
+    const expected: Record<string, string[]> = {
+      'dmy.csv': ['2024-04-30 10:06:21', '2024-05-01 08:31:27'],
+      'mdy.csv': ['2024-04-30 10:06:00', '2024-05-01 08:31:00'],
+      'dotted.csv': ['2024-04-30 00:00:00', '2024-05-01 00:00:00'],
+      'rfc.csv': ['2024-04-30 10:06:21', '2024-05-01 08:31:27'],
+      'clf.csv': ['2024-04-30 10:06:21', '2024-05-01 08:31:27'],
+    };
+    for (const [name, times, why] of cases) {
+      const result = await importContent(name, `kind,when\n${times.map((w) => `view,${w}`).join('\n')}\n`, {
+        map: { event_type: 'kind', occurred_at: 'when' },
+      });
+      expect(result).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+      expect(result.notes?.find((n) => n.column === 'occurred_at')?.detail).toBe(why);
+      const rows = await query<{ t: string }>(
+        `SELECT strftime(occurred_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS t FROM raw_events WHERE _import_id = ${result.importId} ORDER BY _source_line`,
+      );
+      expect(rows.map((r) => r.t)).toEqual(expected[name]);
+    }
+  });
+
+  it('says when the order of day and month is a guess, and takes --time-format instead', async () => {
+    const content = 'kind,when\nview,03/04/2024 10:00\n';
+    const guessed = await importContent('ambiguous.csv', content, { map: { event_type: 'kind', occurred_at: 'when' } });
+    expect(guessed.notes?.find((n) => n.column === 'occurred_at')?.detail).toBe(
+      'times read month first (slashes, as in the US): no number shows which comes first; --time-format fixes it',
+    );
+    const told = await importContent('told.csv', `${content}view,04/04/2024 10:00\n`, {
+      map: { event_type: 'kind', occurred_at: 'when' },
+      timeFormat: '%d/%m/%Y %H:%M',
+    });
+    expect(told).toMatchObject({ rows: 2, rejected: 0 });
+    expect(
+      await query(
+        `SELECT strftime(event_date, '%Y-%m-%d') AS d FROM raw_events WHERE _import_id = ${told.importId} ORDER BY _source_line`,
+      ),
+    ).toEqual([{ d: '2024-04-03' }, { d: '2024-04-04' }]);
+  });
+
+  it('chooses a time alias only if it holds instants: date and time of day together; small numbers are no epoch', async () => {
+    const cran = await importContent(
+      'cran.csv',
+      'date,time,size,package\n2019-10-01,10:00:00,1234,ggplot2\n2019-10-01,23:59:59,99,dplyr\n',
+      {
+        map: { event_type: 'package' },
+      },
+    );
+    expect(cran).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+    expect(cran.fields?.occurred_at).toBe('date + time');
+    expect(
+      await query(
+        `SELECT strftime(occurred_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS t, "time" FROM events ORDER BY _source_line`,
+      ),
+    ).toEqual([
+      { t: '2019-10-01 10:00:00', time: '10:00:00' },
+      { t: '2019-10-01 23:59:59', time: '23:59:59' },
+    ]);
+
+    const counters = await importContent(
+      'counters.csv',
+      'event,time,created_at\nclick,1,2026-10-01T10:00:00Z\nclick,2,2026-10-01T11:00:00Z\n',
+    );
+    expect(counters).toMatchObject({ rows: 2, rejected: 0 });
+    expect(counters.fields?.occurred_at).toBe('created_at');
+    expect(counters.notes?.find((n) => n.column === 'occurred_at')?.detail).toBe(
+      'event times from created_at: time holds values that are not times',
+    );
+  });
+
+  it('reads the event time from a nested field with a dotted --map (Mixpanel keeps it in properties)', async () => {
+    const lines = [
+      '{"event":"Signup","properties":{"time":1707878164,"distinct_id":"a","$city":"Cookstown"}}',
+      '{"event":"Play","properties":{"time":1707868801,"distinct_id":"b"}}',
+    ];
+    const result = await importContent('mixpanel.ndjson', `${lines.join('\n')}\n`, { map: { occurred_at: 'properties.time' } });
+    expect(result).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+    expect(result.fields?.occurred_at).toBe('properties.time');
+    expect(
+      await query(
+        `SELECT event_type, epoch(occurred_at)::BIGINT::INTEGER AS t, properties.distinct_id AS who FROM events ORDER BY _source_line`,
+      ),
+    ).toEqual([
+      { event_type: 'Signup', t: 1707878164, who: 'a' },
+      { event_type: 'Play', t: 1707868801, who: 'b' },
+    ]);
+  });
+
+  it('says how many event times had digits below a microsecond, and keeps other such times as text', async () => {
+    const result = await importContent(
+      'nanos.csv',
+      'type,ts,seen\na,2026-10-01T10:00:00.123456789Z,2026-10-01T10:00:00.1234567Z\na,2026-10-01T10:00:01Z,2026-10-01T10:00:01Z\n',
+    );
+    expect(result).toMatchObject({ rows: 2, rejected: 0 });
+    expect(result.notes).toEqual([
+      {
+        column: 'occurred_at',
+        kind: 'converted',
+        detail: '1 event time has digits below a microsecond; the lake keeps microseconds',
+      },
+      // The source field keeps its own column too, where every digit stays.
+      { column: 'ts', kind: 'kept-as-text', detail: 'some values do not fit TIMESTAMPTZ: kept as text, every value as written' },
+      {
+        column: 'seen',
+        kind: 'kept-as-text',
+        detail: 'some values do not fit TIMESTAMPTZ: kept as text, every value as written',
+      },
+    ]);
+    expect(await query(`SELECT seen FROM events ORDER BY _source_line`)).toEqual([
+      { seen: '2026-10-01T10:00:00.1234567Z' },
+      { seen: '2026-10-01T10:00:01Z' },
+    ]);
+  });
+});

@@ -23,6 +23,8 @@ export interface ImportOptions extends OperationOptions {
   map?: Partial<Record<CanonicalField, string>>;
   /** Leave a last line without a newline for a later import (for logs still being written). */
   holdIncompleteTail?: boolean;
+  /** A strptime format for event times (`%d/%m/%Y %H:%M`), when the values do not say which one they are in. */
+  timeFormat?: string;
 }
 
 export type ImportStatus = 'imported' | 'skipped' | 'failed';
@@ -354,6 +356,7 @@ async function importUnlocked(
             ...(stagedEarly !== undefined ? { staged: stagedEarly } : {}),
             sourceFile: path,
             stagingDir,
+            ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
             plan: {
               aliases: aliasesFor(workspace, options.map),
               firstRowLine: linesFrom + 1,

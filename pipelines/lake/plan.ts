@@ -2,7 +2,8 @@ import { ident, literal } from '../util/sql.js';
 import { CANONICAL_FIELDS, type CanonicalField } from '../workspace/settings.js';
 import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
-import { localDateSql, textToTimestamptz, typedToTimestamptz } from './timestamps.js';
+import { localDateSql, typedToTimestamptz } from './timestamps.js';
+import { SUB_MICROSECOND, parseDateSql, parseTimeSql, type TimeFormat } from './time-formats.js';
 import { LAKE_META_COLUMNS } from './views.js';
 import { JSON_NUMBER, doubleKeepsSql, numericStatsColumns } from './numbers.js';
 
@@ -33,6 +34,8 @@ export interface SourceField {
   why?: string;
   /** A CSV number written with a decimal comma: the comma is read as a point. */
   decimalComma?: boolean;
+  /** A time written other than as ISO 8601 (a TIMESTAMPTZ or DATE field). */
+  timeFormat?: TimeFormat;
 }
 
 export interface PlanInput {
@@ -56,6 +59,13 @@ export interface PlanInput {
    * and the caller numbers the rows (the live view, by their position in the table it makes of them).
    */
   positionless?: boolean;
+  /** How event times are written (default: ISO 8601 or an epoch), decided from the file's values (time-formats.ts). */
+  timeFormat?: TimeFormat;
+  /**
+   * Where event times come from, when not the first time alias the file has: an alias chosen because its values are
+   * instants, or a date field and a time-of-day field read together (a download log's `date` and `time`).
+   */
+  timeFrom?: { alias: string } | { date: string; time: string };
   /**
    * A record without an id gets none here: the caller derives it (the live view reads only some fields of a
    * record, and derives the identity from the whole record, as an NDJSON import does: `recordIdentitySql`).
@@ -100,6 +110,39 @@ export interface ImportPlan {
   columnOf: Map<string, string>;
   /** Source fields stored under another name, and why. */
   renames: { key: string; column: string; why: string }[];
+  /** Each field's value as text over the inner projection (what type checks look at). */
+  text: Map<string, string>;
+  /** The event time's text over the inner projection ('NULL' without one). */
+  timeText: string;
+  /** The fields (or nested paths) the event time may come from, in the order of preference, with their text. */
+  timeCandidates: { alias: string; text: string }[];
+  /** A field named `date`, which a time-of-day field may complete. */
+  dateField?: { key: string; text: string };
+}
+
+/** Where a canonical field comes from: a source field, or a path inside a nested one. */
+interface SourceRef {
+  key: string;
+  path?: string[];
+}
+
+/**
+ * A source name as a field of the file, or else as a dotted path into one of its nested fields (`properties.time`, as
+ * Mixpanel exports hold the time): the longest prefix that is a field, the rest a path inside its JSON.
+ */
+function findSource(alias: string, keys: Set<string>): SourceRef | undefined {
+  if (keys.has(alias)) return { key: alias };
+  const parts = alias.split('.');
+  for (let i = parts.length - 1; i >= 1; i--) {
+    const key = parts.slice(0, i).join('.');
+    if (keys.has(key)) return { key, path: parts.slice(i) };
+  }
+  return undefined;
+}
+
+/** A JSON path with every key quoted, so that any key works: $."time", $."a b"."c". */
+function jsonPath(path: string[]): string {
+  return `$${path.map((k) => `."${k.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('')}`;
 }
 
 const RESERVED = ['event_date', ...LAKE_META_COLUMNS];
@@ -115,12 +158,17 @@ function valueName(index: number): string {
 }
 
 /** A text value cast to its lake type; the drift predicate is true where a present value does not fit. */
-function castText(text: string, type: string, timezone: string): { sql: string; drift?: string } {
+function castText(text: string, type: string, timezone: string, timeFormat?: TimeFormat): { sql: string; drift?: string } {
   const t = type.toUpperCase();
   if (t === 'VARCHAR') return { sql: text };
   if (t === 'JSON') return { sql: `TRY_CAST(${text} AS JSON)`, drift: `(${text} IS NOT NULL AND NOT json_valid(${text}))` };
   if (t === 'TIMESTAMP' || t === 'TIMESTAMPTZ' || t === 'TIMESTAMP WITH TIME ZONE') {
-    const sql = textToTimestamptz(text, timezone);
+    const sql = parseTimeSql(text, timeFormat ?? 'iso', timezone);
+    // Digits below a microsecond would be cut: such a value is drift, kept as text, as any cast that loses text.
+    return { sql, drift: `(${text} IS NOT NULL AND (${sql} IS NULL OR regexp_matches(${text}, ${SUB_MICROSECOND})))` };
+  }
+  if (t === 'DATE' && (timeFormat === 'dmy' || timeFormat === 'mdy')) {
+    const sql = parseDateSql(text, timeFormat);
     return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
   }
   if (isNested(type)) {
@@ -167,8 +215,21 @@ export function buildPlan(input: PlanInput): ImportPlan {
     (f) => !(input.kind === 'map' && f.key === SKIP_KEY) && !(input.kind === 'text' && f.key === LINE_COLUMN),
   );
   const keys = new Set(fields.map((f) => f.key));
+  const refs = {} as Record<CanonicalField, SourceRef | undefined>;
   const sources = {} as Record<CanonicalField, string | undefined>;
-  for (const canonical of CANONICAL_FIELDS) sources[canonical] = input.aliases[canonical].find((alias) => keys.has(alias));
+  for (const canonical of CANONICAL_FIELDS) {
+    const chosen = canonical === 'occurred_at' && input.timeFrom && 'alias' in input.timeFrom ? [input.timeFrom.alias] : [];
+    for (const alias of [...chosen, ...input.aliases[canonical]]) {
+      const found = findSource(alias, keys);
+      if (found) {
+        refs[canonical] = found;
+        sources[canonical] = alias;
+        break;
+      }
+    }
+  }
+  const combined = input.timeFrom && 'date' in input.timeFrom ? input.timeFrom : undefined;
+  if (combined) sources.occurred_at = `${combined.date} + ${combined.time}`;
 
   const line =
     input.lineSql ??
@@ -187,25 +248,46 @@ export function buildPlan(input: PlanInput): ImportPlan {
   ];
   const ref = (key: string) => ident(valueName(fields.findIndex((f) => f.key === key)));
   const textOf = (key: string) => (input.kind === 'typed' ? `CAST(${ref(key)} AS VARCHAR)` : ref(key));
+  /** A canonical field's text: a field's own, or a value inside a nested one (`--map occurred_at=properties.time`). */
+  const sourceText = (source: SourceRef) => {
+    if (!source.path) return textOf(source.key);
+    const json = input.kind === 'typed' ? `to_json(${ref(source.key)})` : ref(source.key);
+    return `json_extract_string(${json}, ${literal(jsonPath(source.path))})`;
+  };
 
-  const idSource = sources.event_id;
   const content = input.noDerivedIds
     ? 'NULL::VARCHAR'
     : input.kind === 'map'
       ? recordIdentitySql('_record')
       : 'md5(CAST(to_json(_record) AS VARCHAR))';
-  const eventId = idSource ? `coalesce(${trimmedOrNull(textOf(idSource))}, ${content})` : content;
-  const typeSource = sources.event_type;
-  const eventType = typeSource ? trimmedOrNull(textOf(typeSource)) : 'NULL::VARCHAR';
-  const timeSource = sources.occurred_at;
+  const idRef = refs.event_id;
+  const eventId = idRef ? `coalesce(${trimmedOrNull(sourceText(idRef))}, ${content})` : content;
+  const typeRef = refs.event_type;
+  const eventType = typeRef ? trimmedOrNull(sourceText(typeRef)) : 'NULL::VARCHAR';
+  const timeRef = combined ? undefined : refs.occurred_at;
+  const timeFormat = input.timeFormat ?? 'iso';
   let occurredAt = 'NULL::TIMESTAMPTZ';
-  if (timeSource) {
-    const field = fields.find((f) => f.key === timeSource) as SourceField;
+  let timeText = 'NULL';
+  if (combined) {
+    timeText = `(${textOf(combined.date)} || ' ' || ${textOf(combined.time)})`;
+    occurredAt = parseTimeSql(timeText, timeFormat, input.timezone);
+  } else if (timeRef) {
+    const field = fields.find((f) => f.key === timeRef.key) as SourceField;
+    timeText = sourceText(timeRef);
     occurredAt =
-      input.kind === 'typed'
-        ? typedToTimestamptz(ref(timeSource), field.type, input.timezone)
-        : textToTimestamptz(ref(timeSource), input.timezone);
+      input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR'
+        ? typedToTimestamptz(ref(timeRef.key), field.type, input.timezone)
+        : parseTimeSql(timeText, timeFormat, input.timezone);
   }
+  const text = new Map(fields.map((f) => [f.key, textOf(f.key)]));
+  // Every field the event time could come from, in the order they would be chosen, for the type checks to look at.
+  const timeCandidates: ImportPlan['timeCandidates'] = [];
+  const mapped = input.timeFrom && 'alias' in input.timeFrom ? [input.timeFrom.alias] : [];
+  for (const alias of new Set([...mapped, ...input.aliases.occurred_at])) {
+    const found = findSource(alias, keys);
+    if (found) timeCandidates.push({ alias, text: sourceText(found) });
+  }
+  const dateKey = fields.find((f) => f.key.toLowerCase() === 'date')?.key;
 
   const columns: OutputColumn[] = [
     { name: 'event_id', sql: eventId },
@@ -216,13 +298,16 @@ export function buildPlan(input: PlanInput): ImportPlan {
   const drift: DriftCheck[] = [];
   const numeric: ImportPlan['numeric'] = [];
   const columnOf = new Map<string, string>();
-  for (const c of CANONICAL_FIELDS) if (sources[c] !== undefined) columnOf.set(sources[c] as string, c);
+  for (const c of CANONICAL_FIELDS) {
+    const r = refs[c];
+    if (r && !r.path && (c !== 'occurred_at' || !combined)) columnOf.set(r.key, c);
+  }
   const renames: ImportPlan['renames'] = [];
   const reserved = new Set(RESERVED.map((n) => n.toLowerCase()));
   let unnamed = 0;
   for (const field of fields) {
     // A source field that feeds a canonical column of the same name is that column now.
-    if (CANONICAL_FIELDS.some((c) => c === field.key && sources[c] === field.key)) continue;
+    if (CANONICAL_FIELDS.some((c) => c === field.key && refs[c]?.key === field.key && !refs[c]?.path)) continue;
     // DuckDB's parser stops at a NUL, so no name may hold one.
     const usable = field.key.replace(/\0/g, '_');
     let name = usable.trim() === '' ? `field_${++unnamed}` : usable;
@@ -247,15 +332,14 @@ export function buildPlan(input: PlanInput): ImportPlan {
       columns.push({ name, sql: ref(field.key) });
       continue;
     }
-    const text = field.decimalComma ? `replace(${ref(field.key)}, ',', '.')` : ref(field.key);
-    const value = field.native ? { sql: ref(field.key) } : castText(text, field.type, input.timezone);
+    const valueText = field.decimalComma ? `replace(${ref(field.key)}, ',', '.')` : ref(field.key);
+    const value = field.native ? { sql: ref(field.key) } : castText(valueText, field.type, input.timezone, field.timeFormat);
     columns.push({ name, sql: value.sql });
     if (field.numeric) numeric.push({ key: field.key, column: name, text: ref(field.key) });
     else if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
   }
 
   const aliasList = (c: CanonicalField) => input.aliases[c].join(', ');
-  const timeText = timeSource ? textOf(timeSource) : 'NULL';
   const rejectReason = `(CASE
     ${input.kind === 'map' ? `WHEN _invalid THEN 'not a valid JSON object'` : ''}
     WHEN (${eventType}) IS NULL THEN ${literal(`missing event type (none of: ${aliasList('event_type')})`)}
@@ -264,7 +348,20 @@ export function buildPlan(input: PlanInput): ImportPlan {
     WHEN NOT ${partitionable(`(${occurredAt})`, input.timezone)} THEN 'event time ' || to_json(${timeText})::VARCHAR ||
       ' is before the year 1 in the workspace''s time zone: it has no partition date'
     ELSE NULL END)`;
-  return { sources, inner, columns, rejectReason, drift, numeric, columnOf, renames };
+  return {
+    sources,
+    inner,
+    columns,
+    rejectReason,
+    drift,
+    numeric,
+    columnOf,
+    renames,
+    text,
+    timeText,
+    timeCandidates,
+    ...(dateKey ? { dateField: { key: dateKey, text: textOf(dateKey) } } : {}),
+  };
 }
 
 /**
@@ -273,6 +370,11 @@ export function buildPlan(input: PlanInput): ImportPlan {
  */
 function partitionable(timestamptzSql: string, timezone: string): string {
   return `(${timestamptzSql} >= timezone(${literal(timezone)}, TIMESTAMP '0001-01-01 00:00:00'))`;
+}
+
+/** The inner projection of a plan (one lookup per source field), for checks over the staged rows. */
+export function innerSelectOf(plan: ImportPlan, from: string): string {
+  return innerSelect(plan, from);
 }
 
 function innerSelect(plan: ImportPlan, from: string, extra: OutputColumn[] = []): string {
@@ -321,8 +423,9 @@ export function selectRejects(plan: ImportPlan, from: string, rawSql?: string): 
  * One pass over the staged rows that checks types: a boolean per drift check (does any row hold a value its column's
  * type cannot take?) and the statistics that decide each numeric field's exact type (`num_<i>_…`).
  */
-export function selectTypeChecks(plan: ImportPlan, from: string): string | undefined {
+export function selectTypeChecks(plan: ImportPlan, from: string, extra: string[] = []): string | undefined {
   const columns = [
+    ...extra,
     ...plan.drift.map((d, i) => `coalesce(bool_or(${d.predicate}), false) AS drift_${i}`),
     ...plan.numeric.flatMap((n, i) => numericStatsColumns(n.text, `num_${i}`)),
   ];

@@ -7,11 +7,22 @@ import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { lakeStructure, mergeStructures, type Structure } from './json-structure.js';
 import type { ImportNote } from './notes.js';
+import { textToTimestamptz } from './timestamps.js';
+import {
+  SUB_MICROSECOND,
+  decideTimeFormat,
+  holdsInstants,
+  parseTimeSql,
+  timeFormatStatsColumns,
+  type TimeFormat,
+  type TimeFormatChoice,
+} from './time-formats.js';
 import { exactNumericType, isNumericType, numericStatsColumns, readNumericStats } from './numbers.js';
 import {
   buildPlan,
   isNested,
   selectTypeChecks,
+  innerSelectOf,
   selectLakeRows,
   selectRejects,
   type ImportPlan,
@@ -30,6 +41,8 @@ export type StageSource =
 export interface StageRequest extends OperationOptions {
   connection: Connection;
   source: StageSource;
+  /** A strptime format for event times (`--time-format`), instead of one decided from the values. */
+  timeFormat?: string;
   /** Rows `loadStaged` already put in the staging table from this very source, when it has. */
   staged?: number;
   /** The file the rows came from, as recorded with each row. */
@@ -239,11 +252,12 @@ async function inferTextTypes(
   connection: Connection,
   columns: { key: string; sql: string }[],
   signal?: AbortSignal,
-  options: { decimalComma?: boolean } = {},
+  options: { decimalComma?: boolean; timezone?: string } = {},
 ): Promise<SourceField[]> {
   if (columns.length === 0) return [];
   const checks = columns.flatMap(({ sql: v }, i) => [
     `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
+    ...(options.timezone ? timeFormatStatsColumns(v, `tf${i}`, options.timezone, { iso: false }) : []),
     ...(options.decimalComma ? decimalCommaChecks(v, `dc${i}`) : []),
     ...numericStatsColumns(v, `num${i}`),
     `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
@@ -281,6 +295,19 @@ async function inferTextTypes(
     }
     const number = exactNumericType(readNumericStats(row, `num${i}`));
     if (number.type) return { key, type: number.type, ...(number.why ? { why: number.why } : {}) };
+    if (options.timezone && !row[`ts${i}`] && !row[`dt${i}`]) {
+      // Times in another form than ISO 8601 (30-04-2024 10:06:21, RFC 2822, a web server's log time), every value.
+      const time = decideTimeFormat(row, `tf${i}`);
+      if (time.format !== 'iso' && time.parsed === Number(row[`n${i}`])) {
+        const date = (time.format === 'dmy' || time.format === 'mdy') && time.timed === 0;
+        return {
+          key,
+          type: date ? 'DATE' : 'TIMESTAMPTZ',
+          timeFormat: time.format,
+          ...(time.why ? { why: time.why } : {}),
+        };
+      }
+    }
     const type = row[`b${i}`]
       ? 'BOOLEAN'
       : row[`dt${i}`]
@@ -297,6 +324,107 @@ async function inferTextTypes(
 async function typedFields(request: StageRequest): Promise<SourceField[]> {
   const rows = await request.connection.all<{ column_name: string; column_type: string }>(`DESCRIBE ${STAGED_TABLE}`);
   return rows.map((r) => ({ key: r.column_name, type: r.column_type }));
+}
+
+/** The texts the event time may come from: each candidate field, and a `date` and `time` pair read together. */
+function timeTexts(plan: ImportPlan): string[] {
+  const texts = plan.timeCandidates.map((c) => c.text);
+  const time = plan.timeCandidates.find((c) => c.alias.toLowerCase() === 'time');
+  if (plan.dateField && time) texts.push(`(${plan.dateField.text} || ' ' || ${time.text})`);
+  return texts;
+}
+
+/**
+ * The cheap first look at the event time, in the pass that checks types: how many values the first candidate has,
+ * and how many of them read as ISO 8601 or an epoch. Only when some do not are the other formats looked at.
+ */
+function timeFirstLook(plan: ImportPlan, timezone: string): string[] {
+  const first = plan.timeCandidates[0];
+  if (!first) return [];
+  return [
+    `count(${first.text}) AS tf_first_n`,
+    `count(${textToTimestamptz(first.text, timezone)}) AS tf_first_iso`,
+    `count(*) FILTER (WHERE regexp_matches(${first.text}, ${SUB_MICROSECOND})) AS tf_first_sub_us`,
+  ];
+}
+
+/**
+ * Which field the event time comes from and how it is written: the first alias whose values are instants (a `time`
+ * of times of day, or of small numbers, is passed over), in the format that reads most of them; with none, a `date`
+ * and a `time` of day read together; else the first alias there is, whose rows are then rejected with their values.
+ */
+async function chooseEventTime(
+  connection: Connection,
+  plan: ImportPlan,
+  firstLook: Record<string, unknown>,
+  options: { timezone: string; explicit?: string; signal?: AbortSignal },
+): Promise<{ format?: TimeFormat; from?: PlanInput['timeFrom']; notes: ImportNote[] }> {
+  const notes: ImportNote[] = [];
+  const candidates = plan.timeCandidates;
+  if (candidates.length === 0) return { notes };
+  const subMicrosecondNote = (count: number) =>
+    count > 0
+      ? [
+          {
+            column: 'occurred_at',
+            kind: 'converted' as const,
+            detail: `${count} event time${count === 1 ? ' has' : 's have'} digits below a microsecond; the lake keeps microseconds`,
+          },
+        ]
+      : [];
+  const n = Number(firstLook.tf_first_n ?? 0);
+  if (!options.explicit && n > 0 && Number(firstLook.tf_first_iso ?? 0) === n) {
+    return { notes: subMicrosecondNote(Number(firstLook.tf_first_sub_us ?? 0)) };
+  }
+  const texts = timeTexts(plan);
+  const explicit = options.explicit;
+  const row =
+    (await connection.one<Record<string, unknown>>(
+      `SELECT ${texts
+        .flatMap((text, i) => [
+          ...timeFormatStatsColumns(text, `tf_${i}`, options.timezone),
+          ...(explicit ? [`count(${parseTimeSql(text, { strptime: explicit }, options.timezone)}) AS tf_${i}_explicit`] : []),
+        ])
+        .join(', ')} FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
+      undefined,
+      options.signal ? { signal: options.signal } : {},
+    )) ?? {};
+  const choices: TimeFormatChoice[] = texts.map((_, i) => {
+    const choice = decideTimeFormat(row, `tf_${i}`);
+    if (!explicit) return choice;
+    const { why: _why, ...rest } = choice;
+    return { ...rest, format: { strptime: explicit }, parsed: Number(row[`tf_${i}_explicit`] ?? 0) };
+  });
+  const describe = (c: TimeFormatChoice) =>
+    c.timesOfDay * 2 >= c.present ? 'holds times of day, not instants' : 'holds values that are not times';
+  let index = choices.slice(0, candidates.length).findIndex(holdsInstants);
+  let from: PlanInput['timeFrom'] | undefined;
+  if (
+    index < 0 &&
+    texts.length > candidates.length &&
+    plan.dateField &&
+    holdsInstants(choices[candidates.length] as TimeFormatChoice)
+  ) {
+    const time = candidates.find((c) => c.alias.toLowerCase() === 'time') as { alias: string };
+    index = candidates.length;
+    from = { date: plan.dateField.key, time: time.alias };
+    notes.push({
+      column: 'occurred_at',
+      kind: 'converted',
+      detail: `event times from ${plan.dateField.key} and ${time.alias} together: ${time.alias} holds times of day`,
+    });
+  }
+  if (index < 0) index = 0;
+  const chosen = choices[index] as TimeFormatChoice;
+  if (!from && index > 0) {
+    const alias = (candidates[index] as { alias: string }).alias;
+    from = { alias };
+    const skipped = candidates.slice(0, index).map((c, i) => `${c.alias} ${describe(choices[i] as TimeFormatChoice)}`);
+    notes.push({ column: 'occurred_at', kind: 'converted', detail: `event times from ${alias}: ${skipped.join('; ')}` });
+  }
+  if (chosen.why) notes.push({ column: 'occurred_at', kind: 'converted', detail: chosen.why });
+  notes.push(...subMicrosecondNote(chosen.subMicrosecond));
+  return { ...(chosen.format !== 'iso' ? { format: chosen.format } : {}), ...(from ? { from } : {}), notes };
 }
 
 /** A note for each field whose type says something DuckDB's own reader would not (why it was chosen). */
@@ -352,7 +480,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
             connection,
             (source as { columns: string[] }).columns.map((key) => ({ key, sql: ident(key) })),
             request.signal,
-            { decimalComma: true },
+            { decimalComma: true, timezone: request.plan.timezone },
           )
         : await typedFields(request);
   step('schema');
@@ -360,9 +488,15 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
   let planInput: PlanInput = { ...request.plan, kind, fields, hasPlaceholders };
   let plan = buildPlan(planInput);
   const notes: ImportNote[] = [];
-  const checksSql = selectTypeChecks(plan, STAGED_TABLE);
+  const checksSql = selectTypeChecks(plan, STAGED_TABLE, timeFirstLook(plan, request.plan.timezone));
   if (checksSql) {
     const row = (await connection.one<Record<string, unknown>>(checksSql, undefined, { signal: request.signal })) ?? {};
+    const time = await chooseEventTime(connection, plan, row, {
+      timezone: request.plan.timezone,
+      ...(request.timeFormat ? { explicit: request.timeFormat } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    notes.push(...time.notes);
     const decided = new Map<string, { type: string; why?: string }>();
     for (const [i, d] of plan.drift.entries()) {
       if (row[`drift_${i}`] === true) {
@@ -387,7 +521,12 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       const { numeric: _numeric, ...rest } = f;
       return { ...rest, type: choice.type, ...(choice.why ? { why: choice.why } : {}) };
     });
-    planInput = { ...planInput, fields };
+    planInput = {
+      ...planInput,
+      fields,
+      ...(time.format ? { timeFormat: time.format } : {}),
+      ...(time.from ? { timeFrom: time.from } : {}),
+    };
     plan = buildPlan(planInput);
   }
   notes.push(...typeNotes(plan, fields));

@@ -5,7 +5,8 @@ import { literal } from '../util/sql.js';
  *
  * Accepted: ISO 8601 with Z or an offset; "YYYY-MM-DD HH:MM:SS[.fff] <zone name>" such as "… UTC";
  * zone-less timestamps, read as local time in the workspace's zone; epoch seconds, milliseconds,
- * microseconds or nanoseconds, told apart by magnitude.
+ * microseconds or nanoseconds, told apart by magnitude. A number below 10^8 is no epoch an event has (in seconds it
+ * is before March 1973): a counter or a duration, not a time, so it does not date an event 1970-01-01.
  *
  * Why not simply TRY_CAST(text AS TIMESTAMPTZ) with the session time zone: in DuckDB 1.5 (ICU), once a
  * value with a named zone ("… UTC", "… America/New_York") has been parsed, zone-less values later in the
@@ -15,6 +16,7 @@ import { literal } from '../util/sql.js';
 export function epochToTimestamptz(numberSql: string): string {
   return `(CASE
     WHEN ${numberSql} IS NULL OR isnan(${numberSql}) OR isinf(${numberSql}) THEN NULL
+    WHEN abs(${numberSql}) < 1e8 THEN NULL
     WHEN abs(${numberSql}) < 1e11 THEN to_timestamp(${numberSql})
     WHEN abs(${numberSql}) < 1e14 THEN to_timestamp(${numberSql} / 1e3)
     WHEN abs(${numberSql}) < 1e17 THEN to_timestamp(${numberSql} / 1e6)

@@ -11,6 +11,7 @@ interface ImportOptions {
   strict?: boolean;
   json?: boolean;
   map: string[];
+  timeFormat?: string;
 }
 
 function describe(result: ImportFileResult): string {
@@ -52,6 +53,7 @@ export function registerImport(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
+    .option('--time-format <strptime>', 'how event times are written, when their values do not tell (e.g. %d/%m/%Y %H:%M)')
     .action((files: string[], options: ImportOptions) =>
       runCommand(async () => {
         if (options.format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(options.format)) {
@@ -65,6 +67,7 @@ export function registerImport(program: Command): void {
             format: options.format,
             strict: Boolean(options.strict),
             map,
+            ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
             signal,
             onProgress: bar.update,
           }),
