@@ -473,3 +473,19 @@ describe('event times as real exports write them', () => {
     ]);
   });
 });
+
+describe('keys a record holds twice', () => {
+  it('keeps the first value, as DuckDB reads it, and says how many records had the key twice', async () => {
+    const lines = [`{"event_type":"a","id":"1",${at},"k":1,"k":2}`, `{"event_type":"a","id":"2",${at},"k":3}`];
+    const result = await importContent('twice.ndjson', `${lines.join('\n')}\n`);
+    expect(result).toMatchObject({ rows: 2, rejected: 0 });
+    expect(await query(`SELECT k::INTEGER AS k FROM events ORDER BY event_id`)).toEqual([{ k: 1 }, { k: 3 }]);
+    expect(result.notes).toEqual([
+      {
+        column: 'k',
+        kind: 'duplicate-keys',
+        detail: '1 record has the key "k" more than once: the first value is kept, as DuckDB\'s JSON functions read it',
+      },
+    ]);
+  });
+});
