@@ -5,6 +5,8 @@ import type { Connection } from '../workspace/db.js';
 import { fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
 import { literal } from '../util/sql.js';
 import { rebuildLakeViews } from './views.js';
+import { recordColumns } from './lake-schema.js';
+import type { Resolution } from './schema.js';
 import type { ProgressListener } from '../util/progress.js';
 
 export interface RejectRecord {
@@ -25,6 +27,8 @@ export interface ImportRecord {
   fieldMap: Record<string, unknown>;
   importedAt: string;
   startedAt: number;
+  /** How the import's columns join the lake's (lake-schema.ts). */
+  schema?: Resolution;
 }
 
 export interface CommitResult {
@@ -191,6 +195,7 @@ export async function commitImport(
         await connection.run(`INSERT INTO duplicate_arrivals
           SELECT ${record.importId}, line, event_id, event_date, first_import_id, first_line FROM import_duplicates`);
       }
+      if (record.schema) await recordColumns(connection, record.importId, record.schema);
       await rebuildLakeViews(connection, workspace.dir);
     });
     timings['catalog commit'] = Math.round(performance.now() - mark);

@@ -14,6 +14,7 @@ import { readLinesByNumber } from './read-bytes.js';
 import { loadStaged, stageImport, type StageSource, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
 import type { ImportNote } from './notes.js';
+import { resolveStagedImport } from './lake-schema.js';
 
 export interface ImportOptions extends OperationOptions {
   format?: ImportFormat | 'auto';
@@ -390,6 +391,7 @@ async function importUnlocked(
       fields[field] = staged?.plan.sources[field] ?? (field === 'event_id' ? '(derived from content)' : '(missing)');
     }
     throwIfAborted(options.signal);
+    const schema = (staged?.rowsWritten ?? 0) > 0 ? await resolveStagedImport(connection, workspace.dir, stagingDir) : undefined;
     const committed = await commitImport(
       workspace,
       connection,
@@ -406,6 +408,7 @@ async function importUnlocked(
         fieldMap: fields,
         importedAt,
         startedAt: started,
+        ...(schema ? { schema } : {}),
       },
       rejects,
       scratch,
@@ -426,7 +429,15 @@ async function importUnlocked(
       timings: { scan: scanMs, ...staged?.timings, ...committed.timings },
     };
     if (staged) result.columns = staged.columns;
-    const notes = [...csvNotes, ...(staged?.notes ?? [])];
+    const notes = [...csvNotes, ...(staged?.notes ?? []), ...(schema?.notes ?? [])];
+    // The lake column each source field is read as, after schema evolution.
+    if (result.columns && schema) {
+      const lakeOf = new Map(schema.mappings.map((m) => [m.column, m]));
+      result.columns = result.columns.map((c) => {
+        const m = lakeOf.get(c.column);
+        return m ? { ...c, column: m.lakeColumn } : c;
+      });
+    }
     if (notes.length > 0) result.notes = notes;
     if (dialect) result.dialect = describeDialect(dialect, staged?.decimalComma ?? false);
     if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;

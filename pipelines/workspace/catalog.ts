@@ -89,6 +89,19 @@ const MIGRATIONS: string[] = [
      error VARCHAR,
      duration_ms BIGINT NOT NULL
    );`,
+  // Schema evolution: each import's columns as its files have them and the lake column each is read as, and the one
+  // type the lake has for each column (lake/schema.ts). Imports committed before this have their rows filled in at the
+  // next open (lake-schema.ts), from their files.
+  `CREATE TABLE lake_columns (
+     column_name VARCHAR PRIMARY KEY,
+     column_type VARCHAR NOT NULL
+   );
+   CREATE TABLE import_columns (
+     import_id BIGINT NOT NULL,
+     column_name VARCHAR NOT NULL,
+     column_type VARCHAR NOT NULL,
+     lake_column VARCHAR NOT NULL
+   );`,
 ];
 
 /** Tables and views of the catalog: a pipeline may not take one of these names for its summary table. */
@@ -103,6 +116,8 @@ export const CATALOG_NAMES = [
   'pipeline_partitions',
   'runs',
   'run_partitions',
+  'lake_columns',
+  'import_columns',
 ];
 
 export async function migrateCatalog(connection: Connection): Promise<void> {

@@ -7,6 +7,7 @@ import { Database, type Connection } from './db.js';
 import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
 import { rebuildLakeViews } from '../lake/views.js';
+import { backfillImportColumns } from '../lake/lake-schema.js';
 import { setKnownTimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
@@ -139,6 +140,7 @@ export class Workspace {
       const recovery = await recoverLake(paths, catalog);
       // A run still marked running belonged to a process that died: nothing of it was half-committed.
       await catalog.run(`UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'`);
+      await backfillImportColumns(catalog, paths.root);
       await rebuildLakeViews(catalog, paths.root);
       const catalogName = (await catalog.one<{ name: string }>('SELECT current_database() AS name'))?.name ?? 'recount';
       return new Workspace(paths, settings, db, catalog, recovery, catalogName);
