@@ -13,6 +13,8 @@ export interface CsvDialect {
   skipRows: number;
   /** A line that starts with this character is a comment ('' for none). */
   comment: string;
+  /** Date and timestamp formats the sniffer found (strptime), for columns of times not in ISO 8601. */
+  timeFormats?: string[];
 }
 
 export const RFC_4180: CsvDialect = { delimiter: ',', quote: '"', escape: '"', header: true, skipRows: 0, comment: '' };
@@ -41,7 +43,7 @@ export async function sniffCsvDialect(
     try {
       return await connection.one(
         `SELECT Delimiter AS delimiter, Quote AS quote, Escape AS escape, HasHeader AS header, SkipRows AS skip,
-           Comment AS comment, len(Columns)::INTEGER AS columns
+           Comment AS comment, len(Columns)::INTEGER AS columns, DateFormat AS date_format, TimestampFormat AS timestamp_format
          FROM sniff_csv(${args.join(', ')})`,
       );
     } catch {
@@ -71,6 +73,7 @@ export async function sniffCsvDialect(
   if (!quote && !options.head.includes('"')) quote = '"';
   if (quote && !escape) escape = quote;
   if (!quote) escape = '';
+  const timeFormats = [text(row.timestamp_format), text(row.date_format)].filter((f) => f !== '');
   return {
     delimiter,
     quote,
@@ -78,6 +81,7 @@ export async function sniffCsvDialect(
     header: row.header !== false,
     skipRows: Number(row.skip ?? 0),
     comment: text(row.comment),
+    ...(timeFormats.length > 0 ? { timeFormats } : {}),
   };
 }
 

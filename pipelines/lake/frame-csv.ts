@@ -34,6 +34,8 @@ export interface CsvFrameResult {
   skippedLines: number;
   /** Records whose first line had a quote that never closed, kept with the quote as text. */
   unclosedQuotesKept: number;
+  /** Records that end with a delimiter after their last field (the empty field after it is dropped). */
+  trailingDelimiters: number;
   source: string;
 }
 
@@ -202,6 +204,7 @@ export async function frameCsv(request: CsvFrameRequest): Promise<CsvFrameResult
     rejects: framer.rejects,
     skippedLines: framer.skippedLines,
     unclosedQuotesKept: framer.unclosedKept,
+    trailingDelimiters: framer.trailingDelimiters,
     source: request.copyPath,
   };
 }
@@ -213,6 +216,7 @@ class CsvFramer {
   line = 0;
   skippedLines = 0;
   unclosedKept = 0;
+  trailingDelimiters = 0;
   rejects: FrameReject[] = [];
   columns: string[] = [];
   renames: CsvFrameResult['renames'] = [];
@@ -527,6 +531,13 @@ class CsvFramer {
         fields = literal.length;
         unclosedKept = true;
       }
+    }
+    if (fields === this.headerFields + 1 && this.headerFields > 0 && text.endsWith(this.dialect.delimiter)) {
+      // A delimiter after the last field (report exports end their lines so): an empty field the header has no name
+      // for, which DuckDB's reader drops too.
+      values = (values ?? splitCsvRecord(text, this.dialect)).slice(0, -1);
+      fields = values.length;
+      this.trailingDelimiters++;
     }
     if (this.headerFields === -2) {
       this.columns = Array.from({ length: fields }, (_, i) => `column${i}`);

@@ -324,6 +324,7 @@ async function importUnlocked(
         columns: frame.columns,
         rows: frame.records,
         maxRecordBytes: maxLineBytes,
+        ...(dialect.timeFormats ? { timeFormats: dialect.timeFormats } : {}),
       };
       rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
     } else {
@@ -461,6 +462,13 @@ function csvFrameNotes(frame: CsvFrameResult): ImportNote[] {
       column: '(file)',
       kind: 'converted',
       detail: `${frame.skippedLines} line${frame.skippedLines === 1 ? ' is' : 's are'} not part of the table (before the header, or comments), as DuckDB's sniffer reads the file`,
+    });
+  }
+  if (frame.trailingDelimiters > 0) {
+    notes.push({
+      column: '(file)',
+      kind: 'converted',
+      detail: `${frame.trailingDelimiters} record${frame.trailingDelimiters === 1 ? ' ends' : 's end'} with a delimiter after the last field: the empty field after it is not a column`,
     });
   }
   if (frame.unclosedQuotesKept > 0) {

@@ -50,11 +50,7 @@ function isInteger(type: LakeType | undefined): boolean {
  * Decides how a staged import's columns join the lake (schema.ts), running the range checks a widening to DOUBLE needs
  * on the stored files of the imports that feed the column and on the staged files.
  */
-export async function resolveStagedImport(
-  connection: Connection,
-  workspaceDir: string,
-  stagingDir: string,
-): Promise<Resolution> {
+export async function resolveStagedImport(connection: Connection, workspaceDir: string, stagingDir: string): Promise<Resolution> {
   const staged = join(stagingDir, '**', '*.parquet');
   const written = await fileColumns(connection, [staged]);
   const lake = await readLakeColumns(connection);
@@ -74,7 +70,9 @@ export async function resolveStagedImport(
     );
     for (const f of feeding) {
       if (!isInteger(typeAt(parseType(f.column_type), check.path))) continue;
-      const files = await connection.all<{ path: string }>(`SELECT path FROM lake_files WHERE import_id = $id`, { id: f.import_id });
+      const files = await connection.all<{ path: string }>(`SELECT path FROM lake_files WHERE import_id = $id`, {
+        id: f.import_id,
+      });
       if (files.length === 0) continue;
       const paths = files.map((r) => join(workspaceDir, r.path));
       if (!(await maxWithin(paths, f.column_name, check.path, check.limit))) return false;

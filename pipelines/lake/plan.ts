@@ -167,7 +167,7 @@ function castText(text: string, type: string, timezone: string, timeFormat?: Tim
     // Digits below a microsecond would be cut: such a value is drift, kept as text, as any cast that loses text.
     return { sql, drift: `(${text} IS NOT NULL AND (${sql} IS NULL OR regexp_matches(${text}, ${SUB_MICROSECOND})))` };
   }
-  if (t === 'DATE' && (timeFormat === 'dmy' || timeFormat === 'mdy')) {
+  if (t === 'DATE' && timeFormat && timeFormat !== 'iso' && (typeof timeFormat !== 'object' || 'strptime' in timeFormat)) {
     const sql = parseDateSql(text, timeFormat);
     return { sql, drift: `(${text} IS NOT NULL AND ${sql} IS NULL)` };
   }
@@ -189,7 +189,7 @@ function castText(text: string, type: string, timezone: string, timeFormat?: Tim
   else if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL')
     unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, ${JSON_NUMBER}) OR NOT ${doubleKeepsSql(text)}`;
   else if (t === 'BOOLEAN') unfit = `lower(${text}) NOT IN ('true', 'false')`;
-  else if (t === 'DATE') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`;
+  else if (t === 'DATE') unfit = `${sql} IS NULL OR NOT regexp_full_match(${text}, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}')`;
   else unfit = `CAST(${sql} AS VARCHAR) IS DISTINCT FROM ${text}`;
   return { sql, drift: `(${text} IS NOT NULL AND (${unfit}))` };
 }
@@ -270,14 +270,14 @@ export function buildPlan(input: PlanInput): ImportPlan {
   let timeText = 'NULL';
   if (combined) {
     timeText = `(${textOf(combined.date)} || ' ' || ${textOf(combined.time)})`;
-    occurredAt = parseTimeSql(timeText, timeFormat, input.timezone);
+    occurredAt = parseTimeSql(trimmedOrNull(timeText), timeFormat, input.timezone);
   } else if (timeRef) {
     const field = fields.find((f) => f.key === timeRef.key) as SourceField;
     timeText = sourceText(timeRef);
     occurredAt =
       input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR'
         ? typedToTimestamptz(ref(timeRef.key), field.type, input.timezone)
-        : parseTimeSql(timeText, timeFormat, input.timezone);
+        : parseTimeSql(trimmedOrNull(timeText), timeFormat, input.timezone);
   }
   const text = new Map(fields.map((f) => [f.key, textOf(f.key)]));
   // Every field the event time could come from, in the order they would be chosen, for the type checks to look at.

@@ -12,6 +12,7 @@ import {
   SUB_MICROSECOND,
   decideTimeFormat,
   holdsInstants,
+  parseTimeFormatOption,
   parseTimeSql,
   timeFormatStatsColumns,
   type TimeFormat,
@@ -35,7 +36,16 @@ export const STAGED_TABLE = 'import_staged';
 export type StageSource =
   | { format: 'ndjson'; path: string; rows: number; sanitized: boolean; maxObjectBytes: number; heldTail: boolean }
   | { format: 'json'; path: string; layout: 'array' | 'unstructured' }
-  | { format: 'csv'; path: string; delimiter: string; columns: string[]; rows: number; maxRecordBytes: number }
+  | {
+      format: 'csv';
+      path: string;
+      delimiter: string;
+      columns: string[];
+      rows: number;
+      maxRecordBytes: number;
+      /** Time formats DuckDB's sniffer found in the file (strptime). */
+      timeFormats?: string[];
+    }
   | { format: 'parquet'; path: string };
 
 export interface StageRequest extends OperationOptions {
@@ -252,16 +262,18 @@ async function inferTextTypes(
   connection: Connection,
   columns: { key: string; sql: string }[],
   signal?: AbortSignal,
-  options: { decimalComma?: boolean; timezone?: string } = {},
+  options: { decimalComma?: boolean; timezone?: string; strptime?: readonly string[] } = {},
 ): Promise<SourceField[]> {
   if (columns.length === 0) return [];
   const checks = columns.flatMap(({ sql: v }, i) => [
     `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
-    ...(options.timezone ? timeFormatStatsColumns(v, `tf${i}`, options.timezone, { iso: false }) : []),
+    ...(options.timezone
+      ? timeFormatStatsColumns(v, `tf${i}`, options.timezone, { iso: false, strptime: options.strptime ?? [] })
+      : []),
     ...(options.decimalComma ? decimalCommaChecks(v, `dc${i}`) : []),
     ...numericStatsColumns(v, `num${i}`),
-    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
-    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL)) AS dt${i}`,
+    `bool_and(${v} IS NULL OR (regexp_full_match(${v}, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}.*') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)) AS ts${i}`,
     `bool_and(${v} IS NULL OR (regexp_matches(${v}, '^\\s*[\\[{]') AND json_valid(${v}))) AS j${i}`,
     `count(${v}) AS n${i}`,
   ]);
@@ -297,9 +309,11 @@ async function inferTextTypes(
     if (number.type) return { key, type: number.type, ...(number.why ? { why: number.why } : {}) };
     if (options.timezone && !row[`ts${i}`] && !row[`dt${i}`]) {
       // Times in another form than ISO 8601 (30-04-2024 10:06:21, RFC 2822, a web server's log time), every value.
-      const time = decideTimeFormat(row, `tf${i}`);
+      const time = decideTimeFormat(row, `tf${i}`, options.strptime ?? []);
       if (time.format !== 'iso' && time.parsed === Number(row[`n${i}`])) {
-        const date = (time.format === 'dmy' || time.format === 'mdy') && time.timed === 0;
+        const date =
+          ((time.format === 'dmy' || time.format === 'mdy') && time.timed === 0) ||
+          (typeof time.format === 'object' && 'strptime' in time.format && !/%[HIkl]/.test(time.format.strptime));
         return {
           key,
           type: date ? 'DATE' : 'TIMESTAMPTZ',
@@ -396,7 +410,7 @@ async function chooseEventTime(
   connection: Connection,
   plan: ImportPlan,
   firstLook: Record<string, unknown>,
-  options: { timezone: string; explicit?: string; signal?: AbortSignal },
+  options: { timezone: string; explicit?: TimeFormat; strptime?: readonly string[]; signal?: AbortSignal },
 ): Promise<{ format?: TimeFormat; from?: PlanInput['timeFrom']; notes: ImportNote[] }> {
   const notes: ImportNote[] = [];
   const candidates = plan.timeCandidates;
@@ -421,18 +435,18 @@ async function chooseEventTime(
     (await connection.one<Record<string, unknown>>(
       `SELECT ${texts
         .flatMap((text, i) => [
-          ...timeFormatStatsColumns(text, `tf_${i}`, options.timezone),
-          ...(explicit ? [`count(${parseTimeSql(text, { strptime: explicit }, options.timezone)}) AS tf_${i}_explicit`] : []),
+          ...timeFormatStatsColumns(text, `tf_${i}`, options.timezone, { strptime: options.strptime ?? [] }),
+          ...(explicit ? [`count(${parseTimeSql(text, explicit, options.timezone)}) AS tf_${i}_explicit`] : []),
         ])
         .join(', ')} FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
       undefined,
       options.signal ? { signal: options.signal } : {},
     )) ?? {};
   const choices: TimeFormatChoice[] = texts.map((_, i) => {
-    const choice = decideTimeFormat(row, `tf_${i}`);
+    const choice = decideTimeFormat(row, `tf_${i}`, options.strptime ?? []);
     if (!explicit) return choice;
     const { why: _why, ...rest } = choice;
-    return { ...rest, format: { strptime: explicit }, parsed: Number(row[`tf_${i}_explicit`] ?? 0) };
+    return { ...rest, format: explicit, parsed: Number(row[`tf_${i}_explicit`] ?? 0) };
   });
   const describe = (c: TimeFormatChoice) =>
     c.timesOfDay * 2 >= c.present ? 'holds times of day, not instants' : 'holds values that are not times';
@@ -519,7 +533,11 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
             connection,
             (source as { columns: string[] }).columns.map((key) => ({ key, sql: ident(key) })),
             request.signal,
-            { decimalComma: true, timezone: request.plan.timezone },
+            {
+              decimalComma: true,
+              timezone: request.plan.timezone,
+              ...(source.format === 'csv' && source.timeFormats ? { strptime: source.timeFormats } : {}),
+            },
           )
         : await typedFields(request);
   step('schema');
@@ -534,7 +552,8 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
     if (keyCounts.length > 0) notes.push(...(await duplicateKeyNotes(connection, plan, fields, row, request.signal)));
     const time = await chooseEventTime(connection, plan, row, {
       timezone: request.plan.timezone,
-      ...(request.timeFormat ? { explicit: request.timeFormat } : {}),
+      ...(request.timeFormat ? { explicit: parseTimeFormatOption(request.timeFormat) } : {}),
+      ...(source.format === 'csv' && source.timeFormats ? { strptime: source.timeFormats } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     notes.push(...time.notes);

@@ -9,10 +9,21 @@ import { textToTimestamptz } from './timestamps.js';
  * month-first (the US form) and a dash or a dot day-first, and the summary says it guessed. `strptime` formats
  * (`--time-format`) override the guess.
  */
-export type TimeFormat = 'iso' | 'dmy' | 'mdy' | 'rfc2822' | 'clf' | { strptime: string };
+export type TimeFormat = 'iso' | 'dmy' | 'mdy' | 'rfc2822' | 'clf' | { strptime: string } | { epoch: EpochUnit };
+
+/** Numbers since the epoch in a unit the user names (`--time-format epoch_ms`): read so whatever their size. */
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
+const EPOCH_DIVISOR: Record<EpochUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
+
+/** `--time-format`'s value: `epoch`, `epoch_ms`, `epoch_us`, `epoch_ns`, or a strptime format. */
+export function parseTimeFormatOption(value: string): TimeFormat {
+  const epoch = /^epoch(?:_(s|ms|us|ns))?$/.exec(value);
+  if (epoch) return { epoch: (epoch[1] ?? 's') as EpochUnit };
+  return { strptime: value };
+}
 
 const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
-const NUMERIC_DATE = `'^([0-9]{1,2})([-/.])([0-9]{1,2})[-/.]([0-9]{4})([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?$'`;
+const NUMERIC_DATE = `'^([0-9]{1,2})([-/.])([0-9]{1,2})[-/.]([0-9]{4})([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?( ?[AaPp][Mm])?)?$'`;
 const RFC_2822 = `'^((Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (${MONTHS}) [0-9]{4} [0-9]{2}:[0-9]{2}(:[0-9]{2})? ([+-][0-9]{4}|GMT|UTC|UT|Z)$'`;
 const CLF = `'^[0-9]{2}/(${MONTHS})/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$'`;
 const TIME_OF_DAY = `'^[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?$'`;
@@ -26,6 +37,8 @@ function dateFormats(order: 'dmy' | 'mdy'): string {
     for (const time of ['', ' %H:%M', ' %H:%M:%S', ' %H:%M:%S.%f', 'T%H:%M', 'T%H:%M:%S', 'T%H:%M:%S.%f']) {
       formats.push(`${date}${time}`);
     }
+    // A 12-hour clock, as US exports write it (01-01-2000 12:12:00 AM).
+    for (const time of [' %I:%M %p', ' %I:%M:%S %p', ' %I:%M%p', ' %I:%M:%S%p']) formats.push(`${date}${time}`);
   }
   return `[${formats.map(literal).join(', ')}]`;
 }
@@ -40,17 +53,26 @@ export function parseTimeSql(text: string, format: TimeFormat, timezone: string)
     return `try_strptime(regexp_replace(${text}, '\\s(GMT|UTC|UT|Z)$', ' +0000'), [${formats.map(literal).join(', ')}])`;
   }
   if (format === 'clf') return `try_strptime(${text}, '%d/%b/%Y:%H:%M:%S %z')`;
+  if ('epoch' in format) {
+    const n = `TRY_CAST(${text} AS DOUBLE)`;
+    return `(CASE WHEN isfinite(${n}) THEN to_timestamp(${n} / ${EPOCH_DIVISOR[format.epoch]}) END)`;
+  }
   const parsed = `try_strptime(${text}, ${literal(format.strptime)})`;
   return /%[zZ]/.test(format.strptime) ? parsed : `timezone(${zone}, ${parsed})`;
 }
 
-/** SQL: the date a text names in a day-first or month-first format (no zone is involved in a date). */
-export function parseDateSql(text: string, format: 'dmy' | 'mdy'): string {
-  return `CAST(try_strptime(${text}, ${dateFormats(format)}) AS DATE)`;
+/** SQL: the date a text names in a format without a time of day (no zone is involved in a date). */
+export function parseDateSql(text: string, format: TimeFormat): string {
+  if (format === 'dmy' || format === 'mdy') return `CAST(try_strptime(${text}, ${dateFormats(format)}) AS DATE)`;
+  if (typeof format === 'object' && 'strptime' in format)
+    return `CAST(try_strptime(${text}, ${literal(format.strptime)}) AS DATE)`;
+  return `TRY_CAST(${text} AS DATE)`;
 }
 
 export function describeTimeFormat(format: TimeFormat): string {
-  if (typeof format === 'object') return `strptime '${format.strptime}'`;
+  if (typeof format === 'object') {
+    return 'epoch' in format ? `numbers since the epoch, in ${format.epoch}` : `strptime '${format.strptime}'`;
+  }
   return {
     iso: 'ISO 8601 or an epoch',
     dmy: 'day first (DD-MM-YYYY)',
@@ -64,9 +86,15 @@ export function describeTimeFormat(format: TimeFormat): string {
  * Aggregates over all rows of one text column that say which time format its values are in (`iso: false` leaves out
  * the count of ISO 8601 values, for a caller that has it).
  */
-export function timeFormatStatsColumns(text: string, name: string, timezone: string, options: { iso?: boolean } = {}): string[] {
+export function timeFormatStatsColumns(
+  text: string,
+  name: string,
+  timezone: string,
+  options: { iso?: boolean; strptime?: readonly string[] } = {},
+): string[] {
   const part = (group: number) => `TRY_CAST(regexp_extract(${text}, ${NUMERIC_DATE}, ${group}) AS INTEGER)`;
   return [
+    ...(options.strptime ?? []).map((f, i) => `count(try_strptime(${text}, ${literal(f)})) AS ${name}_x${i}`),
     `count(${text}) AS ${name}_n`,
     ...(options.iso === false ? [] : [`count(${textToTimestamptz(text, timezone)}) AS ${name}_iso`]),
     `count(*) FILTER (WHERE regexp_extract(${text}, ${NUMERIC_DATE}, 5) <> '') AS ${name}_timed`,
@@ -96,8 +124,11 @@ export interface TimeFormatChoice {
   why?: string;
 }
 
-/** The format that reads most of a column's values, from its statistics. */
-export function decideTimeFormat(row: Record<string, unknown>, name: string): TimeFormatChoice {
+/**
+ * The format that reads most of a column's values, from its statistics; `strptime` are formats DuckDB's CSV sniffer
+ * found (two-digit years, and forms not listed here), tried after these.
+ */
+export function decideTimeFormat(row: Record<string, unknown>, name: string, strptime: readonly string[] = []): TimeFormatChoice {
   const n = (key: string) => Number(row[`${name}_${key}`] ?? 0);
   const present = n('n');
   const base = { present, timesOfDay: n('tod'), subMicrosecond: n('sub_us'), timed: n('timed') };
@@ -123,6 +154,14 @@ export function decideTimeFormat(row: Record<string, unknown>, name: string): Ti
   }
   if (n('rfc') > 0) candidates.push({ ...base, format: 'rfc2822', parsed: n('rfc'), why: 'times read as RFC 2822' });
   if (n('clf') > 0) candidates.push({ ...base, format: 'clf', parsed: n('clf'), why: 'times read in the Apache/nginx log form' });
+  strptime.forEach((f, i) => {
+    candidates.push({
+      ...base,
+      format: { strptime: f },
+      parsed: n(`x${i}`),
+      why: `times read as DuckDB's sniffer found them ('${f}')`,
+    });
+  });
   return candidates.reduce((best, c) => (c.parsed > best.parsed ? c : best));
 }
 

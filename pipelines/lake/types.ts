@@ -83,7 +83,10 @@ export function parseType(text: string): LakeType {
       if (peek() === '(') {
         const start = at;
         while (take() !== ')' && peek() !== undefined);
-        const inner = tokens.slice(start + 1, at - 1).join(' ').replace(/ ,/g, ',');
+        const inner = tokens
+          .slice(start + 1, at - 1)
+          .join(' ')
+          .replace(/ ,/g, ',');
         spelled += `(${inner})`;
         type = { kind: 'other', text: spelled };
       } else {

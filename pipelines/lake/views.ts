@@ -29,9 +29,9 @@ export async function rebuildLakeViews(connection: Connection, workspaceDir: str
     'SELECT path, import_id::DOUBLE AS import_id FROM lake_files ORDER BY path',
   );
   const lakeTypes = new Map(
-    (await connection.all<{ name: string; type: string }>('SELECT column_name AS name, column_type AS type FROM lake_columns')).map(
-      (r) => [r.name, r.type],
-    ),
+    (
+      await connection.all<{ name: string; type: string }>('SELECT column_name AS name, column_type AS type FROM lake_columns')
+    ).map((r) => [r.name, r.type]),
   );
   const mappings = await connection.all<{ import_id: number; column_name: string; column_type: string; lake_column: string }>(
     'SELECT import_id::DOUBLE AS import_id, column_name, column_type, lake_column FROM import_columns ORDER BY import_id, column_name',
