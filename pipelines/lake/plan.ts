@@ -270,14 +270,14 @@ export function buildPlan(input: PlanInput): ImportPlan {
   let timeText = 'NULL';
   if (combined) {
     timeText = `(${textOf(combined.date)} || ' ' || ${textOf(combined.time)})`;
-    occurredAt = parseTimeSql(trimmedOrNull(timeText), timeFormat, input.timezone);
+    occurredAt = parseEventTime(trimmedOrNull(timeText), timeFormat, input.timezone);
   } else if (timeRef) {
     const field = fields.find((f) => f.key === timeRef.key) as SourceField;
     timeText = sourceText(timeRef);
     occurredAt =
       input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR'
         ? typedToTimestamptz(ref(timeRef.key), field.type, input.timezone)
-        : parseTimeSql(trimmedOrNull(timeText), timeFormat, input.timezone);
+        : parseEventTime(trimmedOrNull(timeText), timeFormat, input.timezone);
   }
   const text = new Map(fields.map((f) => [f.key, textOf(f.key)]));
   // Every field the event time could come from, in the order they would be chosen, for the type checks to look at.
@@ -370,6 +370,12 @@ export function buildPlan(input: PlanInput): ImportPlan {
  */
 function partitionable(timestamptzSql: string, timezone: string): string {
   return `(${timestamptzSql} >= timezone(${literal(timezone)}, TIMESTAMP '0001-01-01 00:00:00'))`;
+}
+
+/** An event time in the file's format, or else as ISO 8601 or an epoch: a column may mix the two. */
+function parseEventTime(text: string, format: TimeFormat, timezone: string): string {
+  const iso = parseTimeSql(text, 'iso', timezone);
+  return format === 'iso' ? iso : `coalesce(${parseTimeSql(text, format, timezone)}, ${iso})`;
 }
 
 /** The inner projection of a plan (one lookup per source field), for checks over the staged rows. */

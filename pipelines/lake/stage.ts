@@ -379,6 +379,36 @@ async function duplicateKeyNotes(
   });
 }
 
+/** For time fields whose values are not all ISO 8601: the format that reads every one of them, if any. */
+async function timesInOtherFormats(
+  connection: Connection,
+  plan: ImportPlan,
+  fields: { key: string; type: string }[],
+  timezone: string,
+  signal?: AbortSignal,
+): Promise<Map<string, { type: string; why?: string; timeFormat: TimeFormat }>> {
+  const found = new Map<string, { type: string; why?: string; timeFormat: TimeFormat }>();
+  if (fields.length === 0) return found;
+  const row =
+    (await connection.one<Record<string, unknown>>(
+      `SELECT ${fields.flatMap((f, i) => timeFormatStatsColumns(plan.text.get(f.key) as string, `ot${i}`, timezone, { iso: false })).join(', ')}
+       FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
+      undefined,
+      signal ? { signal } : {},
+    )) ?? {};
+  fields.forEach((f, i) => {
+    const choice = decideTimeFormat(row, `ot${i}`);
+    if (choice.format === 'iso' || choice.parsed !== choice.present || choice.present === 0) return;
+    const date = (choice.format === 'dmy' || choice.format === 'mdy') && choice.timed === 0;
+    found.set(f.key, {
+      type: date ? 'DATE' : 'TIMESTAMPTZ',
+      timeFormat: choice.format,
+      ...(choice.why ? { why: choice.why } : {}),
+    });
+  });
+  return found;
+}
+
 /** The texts the event time may come from: each candidate field, and a `date` and `time` pair read together. */
 function timeTexts(plan: ImportPlan): string[] {
   const texts = plan.timeCandidates.map((c) => c.text);
@@ -494,7 +524,7 @@ function typeNotes(plan: ImportPlan, fields: SourceField[]): ImportNote[] {
       const kind =
         f.type === 'VARCHAR' || f.type === 'JSON'
           ? ('kept-as-text' as const)
-          : f.decimalComma
+          : f.decimalComma || f.timeFormat
             ? ('converted' as const)
             : ('exact-type' as const);
       return [{ column, kind, detail: f.why }];
@@ -557,11 +587,20 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       ...(request.signal ? { signal: request.signal } : {}),
     });
     notes.push(...time.notes);
-    const decided = new Map<string, { type: string; why?: string }>();
-    for (const [i, d] of plan.drift.entries()) {
-      if (row[`drift_${i}`] === true) {
-        decided.set(d.key, { type: 'VARCHAR', why: `some values do not fit ${d.type}: kept as text, every value as written` });
-      }
+    const decided = new Map<string, { type: string; why?: string; timeFormat?: TimeFormat }>();
+    const drifted = plan.drift.filter((_, i) => row[`drift_${i}`] === true);
+    // Times a sample typed as ISO 8601 but written otherwise (30-04-2024 10:06:21): read in their format if it reads all.
+    const times = await timesInOtherFormats(
+      connection,
+      plan,
+      drifted.filter((d) => /^(DATE|TIMESTAMP)/i.test(d.type)),
+      request.plan.timezone,
+      request.signal,
+    );
+    for (const d of drifted) {
+      const time = times.get(d.key);
+      if (time) decided.set(d.key, time);
+      else decided.set(d.key, { type: 'VARCHAR', why: `some values do not fit ${d.type}: kept as text, every value as written` });
     }
     for (const [i, n] of plan.numeric.entries()) {
       const field = fields.find((f) => f.key === n.key) as SourceField;
@@ -579,7 +618,12 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       const choice = decided.get(f.key);
       if (!choice) return f;
       const { numeric: _numeric, ...rest } = f;
-      return { ...rest, type: choice.type, ...(choice.why ? { why: choice.why } : {}) };
+      return {
+        ...rest,
+        type: choice.type,
+        ...(choice.why ? { why: choice.why } : {}),
+        ...(choice.timeFormat ? { timeFormat: choice.timeFormat } : {}),
+      };
     });
     planInput = {
       ...planInput,
