@@ -80,6 +80,31 @@ export function readNumericStats(row: Record<string, unknown>, name: string): Nu
   };
 }
 
+/**
+ * The cheap first look at a numeric field, in the pass that checks types: how many values are not an int64 as
+ * written, and how many are neither that nor a double's own shortest rendering (which is how DuckDB's JSON reader
+ * hands over every non-integer number: such a value a double gives back by construction). Most fields are settled by
+ * this alone; only the others pay for numericStatsColumns.
+ */
+export function numericFirstLookColumns(text: string, name: string): string[] {
+  const notInteger = `CAST(TRY_CAST(${text} AS BIGINT) AS VARCHAR) IS DISTINCT FROM ${text}`;
+  return [
+    `count(${text}) AS ${name}_n`,
+    `count(*) FILTER (WHERE ${notInteger}) AS ${name}_not_int`,
+    `count(*) FILTER (WHERE ${notInteger} AND CAST(TRY_CAST(${text} AS DOUBLE) AS VARCHAR) IS DISTINCT FROM ${text}) AS ${name}_neither`,
+    `coalesce(max(abs(TRY_CAST(${text} AS BIGINT))), 0)::DOUBLE AS ${name}_max_int`,
+  ];
+}
+
+/** The type the first look settles (BIGINT, or DOUBLE when every integer is within 2^53), or undefined. */
+export function numericFromFirstLook(row: Record<string, unknown>, name: string): { type: string } | { empty: true } | undefined {
+  const n = (key: string) => Number(row[`${name}_${key}`] ?? 0);
+  if (n('n') === 0) return { empty: true };
+  if (n('not_int') === 0) return { type: 'BIGINT' };
+  if (n('neither') === 0 && n('max_int') <= 2 ** 53) return { type: 'DOUBLE' };
+  return undefined;
+}
+
 /** DuckDB's widest DECIMAL. */
 const MAX_DECIMAL_PRECISION = 38;
 

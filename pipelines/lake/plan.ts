@@ -5,7 +5,7 @@ import { SKIP_KEY } from './frame-ndjson.js';
 import { localDateSql, typedToTimestamptz } from './timestamps.js';
 import { SUB_MICROSECOND, parseDateSql, parseTimeSql, type TimeFormat } from './time-formats.js';
 import { LAKE_META_COLUMNS } from './views.js';
-import { JSON_NUMBER, doubleKeepsSql, numericStatsColumns } from './numbers.js';
+import { JSON_NUMBER, doubleKeepsSql, numericFirstLookColumns } from './numbers.js';
 
 /**
  * How an import's staged rows are held in DuckDB:
@@ -427,13 +427,13 @@ export function selectRejects(plan: ImportPlan, from: string, rawSql?: string): 
 
 /**
  * One pass over the staged rows that checks types: a boolean per drift check (does any row hold a value its column's
- * type cannot take?) and the statistics that decide each numeric field's exact type (`num_<i>_…`).
+ * type cannot take?) and a first look at each numeric field's values (`num_<i>_…`, numbers.ts).
  */
 export function selectTypeChecks(plan: ImportPlan, from: string, extra: string[] = []): string | undefined {
   const columns = [
     ...extra,
     ...plan.drift.map((d, i) => `coalesce(bool_or(${d.predicate}), false) AS drift_${i}`),
-    ...plan.numeric.flatMap((n, i) => numericStatsColumns(n.text, `num_${i}`)),
+    ...plan.numeric.flatMap((n, i) => numericFirstLookColumns(n.text, `num_${i}`)),
   ];
   if (columns.length === 0) return undefined;
   return `SELECT ${columns.join(', ')} FROM (${innerSelect(plan, from)}) WHERE NOT _skip`;

@@ -18,7 +18,7 @@ import {
   type TimeFormat,
   type TimeFormatChoice,
 } from './time-formats.js';
-import { exactNumericType, isNumericType, numericStatsColumns, readNumericStats } from './numbers.js';
+import { exactNumericType, isNumericType, numericFromFirstLook, numericStatsColumns, readNumericStats } from './numbers.js';
 import {
   buildPlan,
   isNested,
@@ -421,13 +421,19 @@ function timeTexts(plan: ImportPlan): string[] {
  * The cheap first look at the event time, in the pass that checks types: how many values the first candidate has,
  * and how many of them read as ISO 8601 or an epoch. Only when some do not are the other formats looked at.
  */
-function timeFirstLook(plan: ImportPlan, timezone: string): string[] {
+function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[]): string[] {
   const first = plan.timeCandidates[0];
   if (!first) return [];
+  // A field DuckDB's sample (or CSV inference over every value) typed as a time is ISO 8601: it needs no look here, as
+  // the write parses it anyway and rejects what does not parse. (DuckDB's sample types no text with digits below a
+  // microsecond as a time, so such a field is looked at below; one first written so after the sample is truncated.)
+  const field = fields.find((f) => f.key === first.alias);
+  if (field && /^(TIMESTAMP|DATE)/i.test(field.type) && !field.timeFormat) return [];
   return [
     `count(${first.text}) AS tf_first_n`,
     `count(${textToTimestamptz(first.text, timezone)}) AS tf_first_iso`,
-    `count(*) FILTER (WHERE regexp_matches(${first.text}, ${SUB_MICROSECOND})) AS tf_first_sub_us`,
+    // Only a long text can hold digits below a microsecond (2026-10-01T10:00:00.1234567Z has 28 characters).
+    `count(*) FILTER (WHERE length(${first.text}) > 26 AND regexp_matches(${first.text}, ${SUB_MICROSECOND})) AS tf_first_sub_us`,
   ];
 }
 
@@ -456,6 +462,8 @@ async function chooseEventTime(
         ]
       : [];
   const n = Number(firstLook.tf_first_n ?? 0);
+  // No first look: the field is typed as a time (timeFirstLook).
+  if (!options.explicit && firstLook.tf_first_n === undefined) return { notes };
   if (!options.explicit && n > 0 && Number(firstLook.tf_first_iso ?? 0) === n) {
     return { notes: subMicrosecondNote(Number(firstLook.tf_first_sub_us ?? 0)) };
   }
@@ -576,7 +584,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
   let plan = buildPlan(planInput);
   const notes: ImportNote[] = [];
   const keyCounts = kind === 'map' ? duplicateKeyFirstLook(fields) : [];
-  const checksSql = selectTypeChecks(plan, STAGED_TABLE, [...timeFirstLook(plan, request.plan.timezone), ...keyCounts]);
+  const checksSql = selectTypeChecks(plan, STAGED_TABLE, [...timeFirstLook(plan, request.plan.timezone, fields), ...keyCounts]);
   if (checksSql) {
     const row = (await connection.one<Record<string, unknown>>(checksSql, undefined, { signal: request.signal })) ?? {};
     if (keyCounts.length > 0) notes.push(...(await duplicateKeyNotes(connection, plan, fields, row, request.signal)));
@@ -602,14 +610,30 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       if (time) decided.set(d.key, time);
       else decided.set(d.key, { type: 'VARCHAR', why: `some values do not fit ${d.type}: kept as text, every value as written` });
     }
+    // Numeric fields the first look did not settle get their full statistics, in one more pass for all of them.
+    const unsettled = plan.numeric.flatMap((n, i) => (numericFromFirstLook(row, `num_${i}`) ? [] : [{ n, i }]));
+    const stats =
+      unsettled.length > 0
+        ? ((await connection.one<Record<string, unknown>>(
+            `SELECT ${unsettled.flatMap(({ n, i }) => numericStatsColumns(n.text, `num_${i}`)).join(', ')}
+             FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
+            undefined,
+            { signal: request.signal },
+          )) ?? {})
+        : {};
     for (const [i, n] of plan.numeric.entries()) {
       const field = fields.find((f) => f.key === n.key) as SourceField;
-      const choice = exactNumericType(readNumericStats(row, `num_${i}`));
+      const settled = numericFromFirstLook(row, `num_${i}`);
+      if (settled) {
+        decided.set(n.key, { type: 'type' in settled ? settled.type : field.type });
+        continue;
+      }
+      const choice = exactNumericType(readNumericStats(stats, `num_${i}`));
       // Values that are not all numbers ("abc", NaN, Infinity) keep their text; numbers get their exact type.
-      const type = choice.type ?? (readNumericStats(row, `num_${i}`).count === 0 ? field.type : 'VARCHAR');
+      const type = choice.type ?? 'VARCHAR';
       const why =
         choice.why ??
-        (choice.type === undefined && type === 'VARCHAR'
+        (choice.type === undefined
           ? `some values are not numbers (such as NaN, Infinity or text): kept as text, every value as written`
           : undefined);
       decided.set(n.key, { type, ...(why ? { why } : {}) });
