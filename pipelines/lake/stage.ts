@@ -27,6 +27,7 @@ import {
   selectLakeRows,
   selectRejects,
   type ImportPlan,
+  type StagedKind,
   type PlanInput,
   type SourceField,
 } from './plan.js';
@@ -421,14 +422,14 @@ function timeTexts(plan: ImportPlan): string[] {
  * The cheap first look at the event time, in the pass that checks types: how many values the first candidate has,
  * and how many of them read as ISO 8601 or an epoch. Only when some do not are the other formats looked at.
  */
-function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[]): string[] {
+function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[], kind: StagedKind): string[] {
   const first = plan.timeCandidates[0];
   if (!first) return [];
-  // A field DuckDB's sample (or CSV inference over every value) typed as a time is ISO 8601: it needs no look here, as
+  // A field DuckDB's JSON sample typed as a time is ISO 8601: it needs no look here, as
   // the write parses it anyway and rejects what does not parse. (DuckDB's sample types no text with digits below a
   // microsecond as a time, so such a field is looked at below; one first written so after the sample is truncated.)
   const field = fields.find((f) => f.key === first.alias);
-  if (field && /^(TIMESTAMP|DATE)/i.test(field.type) && !field.timeFormat) return [];
+  if (kind === 'map' && field && /^(TIMESTAMP|DATE)/i.test(field.type) && !field.timeFormat) return [];
   return [
     `count(${first.text}) AS tf_first_n`,
     `count(${textToTimestamptz(first.text, timezone)}) AS tf_first_iso`,
@@ -584,7 +585,10 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
   let plan = buildPlan(planInput);
   const notes: ImportNote[] = [];
   const keyCounts = kind === 'map' ? duplicateKeyFirstLook(fields) : [];
-  const checksSql = selectTypeChecks(plan, STAGED_TABLE, [...timeFirstLook(plan, request.plan.timezone, fields), ...keyCounts]);
+  const checksSql = selectTypeChecks(plan, STAGED_TABLE, [
+    ...timeFirstLook(plan, request.plan.timezone, fields, kind),
+    ...keyCounts,
+  ]);
   if (checksSql) {
     const row = (await connection.one<Record<string, unknown>>(checksSql, undefined, { signal: request.signal })) ?? {};
     if (keyCounts.length > 0) notes.push(...(await duplicateKeyNotes(connection, plan, fields, row, request.signal)));
