@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -107,6 +107,39 @@ describe('the notebook in the browser', () => {
     );
     expect(lines).toEqual(truth.malformed.map((m) => m.line).sort((a, b) => a - b));
     await screenshot(page, 'notebook-02-import-summary');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('says how it read a file: dialect, fields, exact types, decimal commas, renames', async () => {
+    // A European export: semicolons, decimal commas, a 19-digit id, two headers that differ only in case.
+    const csv = join(app.dir, '..', 'orders-export.csv');
+    await writeFile(
+      csv,
+      'type;ts;Betrag;Kategorie;kategorie\nOrder;2025-01-07T10:00:00Z;1,5;2103807459595387724;a\nOrder;2025-01-07T11:00:00Z;-0,25;2053013555631882655;b\n',
+    );
+    await page.getByRole('button', { name: 'Import' }).first().click();
+    const dialog = page.locator('[data-testid="import-dialog"]');
+    await dialog.waitFor();
+    await page.locator('[data-testid="import-file-input"]').setInputFiles(csv);
+    await page.locator('[data-testid="import-start"]').click();
+    await page.locator('[data-testid="import-file"]').waitFor({ timeout: 60_000 });
+    const readAs = page.locator('[data-testid="import-read-as"]');
+    await readAs.waitFor();
+    expect(await page.locator('[data-testid="import-dialect"]').innerText()).toBe(
+      `delimiter ';', quote '"', escape doubled quote, header, decimal separator ','`,
+    );
+    const notes = (await page.locator('[data-testid="import-notes"] li').allInnerTexts()).map((t) =>
+      t.replace(/\s+/g, ' ').trim(),
+    );
+    expect(notes).toEqual([
+      'renamed kategorie_1 the header "kategorie" is stored as kategorie_1: another column has the same name but for case (DuckDB names ignore case)',
+      'converted Betrag numbers with a decimal comma, read as DOUBLE (1,5 is 1.5)',
+    ]);
+    await page.getByText('columns and their types').click();
+    const types = await page.locator('[data-testid="import-columns"] tbody tr').allInnerTexts();
+    expect(types.map((t) => t.split('\t').map((c) => c.trim()))).toContainEqual(['Kategorie', 'Kategorie', 'BIGINT']);
+    await screenshot(page, 'notebook-02b-import-read-as');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
   });

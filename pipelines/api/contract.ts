@@ -43,6 +43,14 @@ const ImportFileSchema = z.object({
   message: z.string().optional(),
   importId: z.number().optional(),
   format: z.string().optional(),
+  /** Which source field feeds each canonical field. */
+  fields: z.object({ event_id: z.string(), event_type: z.string(), occurred_at: z.string() }).optional(),
+  /** A CSV file's dialect, as sniffed. */
+  dialect: z.string().optional(),
+  /** Each source field's lake column and type. */
+  columns: z.array(z.object({ source: z.string(), column: z.string(), type: z.string() })).optional(),
+  /** What the import changed about fields and why: exact types, text kept, renames, conflicts, conversions. */
+  notes: z.array(z.object({ column: z.string(), kind: z.string(), detail: z.string() })).optional(),
   durationMs: z.number(),
 });
 
