@@ -1,8 +1,8 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import type { Workspace } from '../workspace/workspace.js';
+import type { Workspace, WorkspacePaths } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
-import { fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
+import { exists, fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
 import { literal } from '../util/sql.js';
 import { rebuildLakeViews } from './views.js';
 import { recordColumns } from './lake-schema.js';
@@ -89,10 +89,13 @@ async function findDuplicates(connection: Connection, stagingDir: string, import
 }
 
 /**
- * Commits a staged import. The staged Parquet files are made durable and renamed into their partitions,
- * where nothing reads them yet (readers go through the manifest); then one catalog transaction adds them
- * to the manifest with the import record, its rejects and its duplicate arrivals. A crash before that
- * transaction leaves files the manifest does not list, which the next open deletes.
+ * Commits a staged import so that no reader, Recount's or another tool's, ever sees a row that is not committed. The
+ * staged Parquet files are made durable where they are (`lake/_staging/`, which readers of the lake's partitions do
+ * not glob); one catalog transaction then records them at their final paths, with the import, its rejects, its
+ * duplicate arrivals and the moves still to make; then they are renamed into their partitions, and a second
+ * transaction marks the moves done and shows the files in the lake's views. A crash before the first transaction
+ * leaves only staged files, which the next open removes; a crash after it leaves moves the next open finishes (rolls
+ * forward): the import is committed whole either way.
  */
 export async function commitImport(
   workspace: Workspace,
@@ -119,90 +122,115 @@ export async function commitImport(
   mark = performance.now();
   // Side by side: the thread pool has several fsyncs in flight, and the disk flushes them together.
   await Promise.all(files.map((file) => fsyncFile(file.staged)));
-  const movedDirs = new Set<string>();
-  const moved: string[] = [];
-  try {
-    for (const [i, file] of files.entries()) {
-      onProgress?.({ phase: 'committing', done: i, total: files.length, unit: 'partitions' });
-      await mkdir(dirname(file.target), { recursive: true });
-      await rename(file.staged, file.target);
-      moved.push(file.target);
-      movedDirs.add(dirname(file.target));
-    }
-    for (const dir of movedDirs) await fsyncDir(dir);
-    await fsyncDir(workspace.paths.lakeEvents);
+  for (const dir of new Set(files.map((f) => dirname(f.staged)))) await fsyncDir(dir);
 
-    let rejectsFile: string | undefined;
-    if (rejects.length > 0) {
-      rejectsFile = join(scratchDir, 'rejects.ndjson');
-      await writeFile(rejectsFile, rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    }
-
-    const manifest = await Promise.all(
-      files.map(async (file) => {
-        const c = counts.get(file.staged) ?? { rows: 0, duplicates: 0 };
-        return {
-          path: relative(workspace.dir, file.target),
-          eventDate: file.eventDate,
-          rows: Number(c.rows),
-          newEvents: Number(c.rows) - Number(c.duplicates),
-          bytes: (await stat(file.target)).size,
-        };
-      }),
-    );
-    const rows = manifest.reduce((sum, f) => sum + f.rows, 0);
-    const duplicates = manifest.reduce((sum, f) => sum + (f.rows - f.newEvents), 0);
-    const partitions = [...new Set(manifest.map((f) => f.eventDate))].sort();
-
-    timings['move files'] = Math.round(performance.now() - mark);
-    mark = performance.now();
-    await connection.transaction(async () => {
-      await connection.run(
-        `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
-           $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration)`,
-        {
-          id: record.importId,
-          path: record.sourcePath,
-          format: record.format,
-          sha: record.contentSha256,
-          bytesFrom: record.bytesFrom,
-          bytesTo: record.bytesTo,
-          linesFrom: record.linesFrom,
-          linesTo: record.linesTo,
-          rows,
-          rejected: rejects.length,
-          duplicates,
-          partitions: `[${partitions.join(', ')}]`,
-          fieldMap: JSON.stringify(record.fieldMap),
-          importedAt: record.importedAt,
-          duration: Date.now() - record.startedAt,
-        },
-      );
-      if (manifest.length > 0) {
-        // One statement for every file (a statement each cost about a millisecond, with ninety partitions a file).
-        await connection.run(`INSERT INTO lake_files
-          SELECT path, CAST(event_date AS DATE), ${record.importId}, rows, new_events, bytes
-          FROM (VALUES ${manifest.map((f) => `(${literal(f.path)}, ${literal(f.eventDate)}, ${f.rows}, ${f.newEvents}, ${f.bytes})`).join(', ')})
-            AS m(path, event_date, rows, new_events, bytes)`);
-      }
-      if (rejectsFile) {
-        await connection.run(`INSERT INTO rejects
-          SELECT ${record.importId}, ${literal(record.sourcePath)}, line, reason, raw, CAST(${literal(record.importedAt)} AS TIMESTAMPTZ)
-          FROM read_json(${literal(rejectsFile)}, format = 'newline_delimited',
-            columns = {line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR'})`);
-      }
-      if (files.length > 0) {
-        await connection.run(`INSERT INTO duplicate_arrivals
-          SELECT ${record.importId}, line, event_id, event_date, first_import_id, first_line FROM import_duplicates`);
-      }
-      if (record.schema) await recordColumns(connection, record.importId, record.schema);
-      await rebuildLakeViews(connection, workspace.dir);
-    });
-    timings['catalog commit'] = Math.round(performance.now() - mark);
-    return { timings, rows, duplicates, partitions };
-  } catch (error) {
-    // Not committed: the moved files are not in the manifest; remove them now rather than at the next open.
-    for (const path of moved) await rm(path, { force: true });
-    throw error;
+  let rejectsFile: string | undefined;
+  if (rejects.length > 0) {
+    rejectsFile = join(scratchDir, 'rejects.ndjson');
+    await writeFile(rejectsFile, rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
+  const manifest = await Promise.all(
+    files.map(async (file) => {
+      const c = counts.get(file.staged) ?? { rows: 0, duplicates: 0 };
+      return {
+        path: relative(workspace.dir, file.target),
+        staged: relative(workspace.dir, file.staged),
+        eventDate: file.eventDate,
+        rows: Number(c.rows),
+        newEvents: Number(c.rows) - Number(c.duplicates),
+        bytes: (await stat(file.staged)).size,
+      };
+    }),
+  );
+  const rows = manifest.reduce((sum, f) => sum + f.rows, 0);
+  const duplicates = manifest.reduce((sum, f) => sum + (f.rows - f.newEvents), 0);
+  const partitions = [...new Set(manifest.map((f) => f.eventDate))].sort();
+  timings['sync files'] = Math.round(performance.now() - mark);
+  mark = performance.now();
+
+  await connection.transaction(async () => {
+    await connection.run(
+      `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
+         $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration)`,
+      {
+        id: record.importId,
+        path: record.sourcePath,
+        format: record.format,
+        sha: record.contentSha256,
+        bytesFrom: record.bytesFrom,
+        bytesTo: record.bytesTo,
+        linesFrom: record.linesFrom,
+        linesTo: record.linesTo,
+        rows,
+        rejected: rejects.length,
+        duplicates,
+        partitions: `[${partitions.join(', ')}]`,
+        fieldMap: JSON.stringify(record.fieldMap),
+        importedAt: record.importedAt,
+        duration: Date.now() - record.startedAt,
+      },
+    );
+    if (manifest.length > 0) {
+      // One statement for every file (a statement each cost about a millisecond, with ninety partitions a file).
+      await connection.run(`INSERT INTO lake_files
+        SELECT path, CAST(event_date AS DATE), ${record.importId}, rows, new_events, bytes
+        FROM (VALUES ${manifest.map((f) => `(${literal(f.path)}, ${literal(f.eventDate)}, ${f.rows}, ${f.newEvents}, ${f.bytes})`).join(', ')})
+          AS m(path, event_date, rows, new_events, bytes)`);
+      await connection.run(`INSERT INTO pending_moves
+        SELECT ${record.importId}, staged, path
+        FROM (VALUES ${manifest.map((f) => `(${literal(f.staged)}, ${literal(f.path)})`).join(', ')}) AS m(staged, path)`);
+    }
+    if (rejectsFile) {
+      await connection.run(`INSERT INTO rejects
+        SELECT ${record.importId}, ${literal(record.sourcePath)}, line, reason, raw, CAST(${literal(record.importedAt)} AS TIMESTAMPTZ)
+        FROM read_json(${literal(rejectsFile)}, format = 'newline_delimited',
+          columns = {line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR'})`);
+    }
+    if (files.length > 0) {
+      await connection.run(`INSERT INTO duplicate_arrivals
+        SELECT ${record.importId}, line, event_id, event_date, first_import_id, first_line FROM import_duplicates`);
+    }
+    if (record.schema) await recordColumns(connection, record.importId, record.schema);
+  });
+  timings['catalog commit'] = Math.round(performance.now() - mark);
+  mark = performance.now();
+  await finishMoves(workspace, connection, record.importId, onProgress);
+  timings['move files'] = Math.round(performance.now() - mark);
+  return { timings, rows, duplicates, partitions };
+}
+
+/**
+ * Renames the committed files of an import (or, with no import, of every import a crash left half-moved) from staging
+ * into their partitions, then marks the moves done and rebuilds the lake's views in one transaction. A file already at
+ * its final path was moved before the crash; a file in neither place is an error that leaves the move pending.
+ */
+export async function finishMoves(
+  workspace: { dir: string; paths: Pick<WorkspacePaths, 'lakeEvents'> },
+  connection: Connection,
+  importId?: number,
+  onProgress?: ProgressListener,
+): Promise<number> {
+  const moves = await connection.all<{ staged: string; path: string }>(
+    `SELECT staged_path AS staged, final_path AS path FROM pending_moves ${importId === undefined ? '' : `WHERE import_id = ${importId}`} ORDER BY final_path`,
+  );
+  const dirs = new Set<string>();
+  for (const [i, move] of moves.entries()) {
+    onProgress?.({ phase: 'committing', done: i, total: moves.length, unit: 'partitions' });
+    const staged = join(workspace.dir, move.staged);
+    const target = join(workspace.dir, move.path);
+    if (await exists(staged)) {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(staged, target);
+    } else if (!(await exists(target))) {
+      throw new Error(`${move.path}: committed, but neither it nor its staged file ${move.staged} exists`);
+    }
+    dirs.add(dirname(target));
+  }
+  for (const dir of dirs) await fsyncDir(dir);
+  if (dirs.size > 0) await fsyncDir(workspace.paths.lakeEvents);
+  await connection.transaction(async () => {
+    await connection.run(`DELETE FROM pending_moves ${importId === undefined ? '' : `WHERE import_id = ${importId}`}`);
+    await rebuildLakeViews(connection, workspace.dir);
+  });
+  return moves.length;
 }

@@ -444,8 +444,12 @@ async function importUnlocked(
     if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;
     return result;
   } finally {
+    // Staged files the catalog committed but could not yet move stay for the next open to move (commit.ts).
+    const pending = await connection
+      .one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM pending_moves WHERE import_id = ${importId}`)
+      .catch(() => ({ n: 1 }));
     connection.close();
-    await rm(stagingDir, { recursive: true, force: true });
+    if (Number(pending?.n ?? 0) === 0) await rm(stagingDir, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -26,7 +26,9 @@ export function lakeScan(workspaceDir: string, relativePaths: readonly string[])
  */
 export async function rebuildLakeViews(connection: Connection, workspaceDir: string): Promise<void> {
   const files = await connection.all<{ path: string; import_id: number }>(
-    'SELECT path, import_id::DOUBLE AS import_id FROM lake_files ORDER BY path',
+    // Files still to be moved into place are not there yet: a view lists them once their move is done (commit.ts).
+    `SELECT path, import_id::DOUBLE AS import_id FROM lake_files
+     WHERE path NOT IN (SELECT final_path FROM pending_moves) ORDER BY path`,
   );
   const lakeTypes = new Map(
     (

@@ -102,6 +102,13 @@ const MIGRATIONS: string[] = [
      column_type VARCHAR NOT NULL,
      lake_column VARCHAR NOT NULL
    );`,
+  // Files an import committed that are still to be renamed from staging into their partitions: a file reaches its
+  // final path only after the catalog lists it, and a crash between the two is rolled forward at the next open.
+  `CREATE TABLE pending_moves (
+     import_id BIGINT NOT NULL,
+     staged_path VARCHAR NOT NULL,
+     final_path VARCHAR NOT NULL
+   );`,
 ];
 
 /** Tables and views of the catalog: a pipeline may not take one of these names for its summary table. */
@@ -118,6 +125,7 @@ export const CATALOG_NAMES = [
   'run_partitions',
   'lake_columns',
   'import_columns',
+  'pending_moves',
 ];
 
 export async function migrateCatalog(connection: Connection): Promise<void> {

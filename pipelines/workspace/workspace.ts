@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { exists, listFilesRecursive } from '../util/fsx.js';
 import { Database, type Connection } from './db.js';
@@ -8,6 +8,7 @@ import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
 import { rebuildLakeViews } from '../lake/views.js';
 import { backfillImportColumns } from '../lake/lake-schema.js';
+import { finishMoves } from '../lake/commit.js';
 import { setKnownTimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
@@ -53,6 +54,10 @@ export interface InitResult {
 export interface RecoveryReport {
   stagingRemoved: number;
   orphansRemoved: number;
+  /** Committed files whose move into their partition a crash interrupted, moved at this open. */
+  rolledForward: number;
+  /** Files in the lake Recount did not write (another tool's, or the user's): left as they are. */
+  foreign: string[];
 }
 
 /**
@@ -204,36 +209,54 @@ export class Workspace {
   }
 }
 
+/** A staging folder an import of this process made: `<import id>-<8 hex digits>`. */
+const STAGING_DIR = /^\d+-[0-9a-f]{8}$/;
+/** A lake file an import wrote: `import-<id>-<staging folder>-import-<id>-<n>.parquet` (commit.ts names them). */
+const LAKE_FILE = /^import-(\d+)-\1-[0-9a-f]{8}-import-\1-\d+\.parquet$/;
+
 /**
- * Crash recovery for the lake: staging directories belong to imports that never committed, and files
- * in the lake that the manifest does not list were renamed in by an import that died before its
- * commit. Both are deleted. Runs under DuckDB's file lock, so no other import can be in flight.
+ * Crash recovery for the lake, which removes only what Recount can prove it wrote itself. Moves a crash left half-done
+ * after the catalog committed them are finished (rolled forward); staging folders of imports that never committed are
+ * removed; a file in the lake's partitions that Recount named but the catalog does not list (an import that died
+ * before its commit, from before commits moved files only afterwards) is removed. Anything else in the lake, a
+ * user's own Parquet file, a `_SUCCESS` marker, notes, is another tool's and is left as it is, and reported. Runs
+ * under DuckDB's file lock, so no other import can be in flight.
  */
 async function recoverLake(paths: WorkspacePaths, catalog: Connection): Promise<RecoveryReport> {
+  const pendingDirs = new Set(
+    (await catalog.all<{ staged: string }>('SELECT staged_path AS staged FROM pending_moves')).map(
+      (r) => r.staged.split(/[\\/]/)[2] as string,
+    ),
+  );
+  const rolledForward = pendingDirs.size > 0 ? await finishMoves({ dir: paths.root, paths }, catalog) : 0;
   let stagingRemoved = 0;
-  try {
-    for (const entry of await readdir(paths.staging)) {
+  const foreign: string[] = [];
+  for (const entry of await readdir(paths.staging).catch(() => [] as string[])) {
+    if (STAGING_DIR.test(entry)) {
       await rm(join(paths.staging, entry), { recursive: true, force: true });
       stagingRemoved++;
-    }
-  } catch {
-    // no staging directory yet
+    } else foreign.push(join('lake', '_staging', entry));
   }
   await rm(paths.tmp, { recursive: true, force: true }).catch(() => {});
   await mkdir(paths.tmp, { recursive: true });
 
   const committed = new Set((await catalog.all<{ path: string }>('SELECT path FROM lake_files')).map((r) => r.path));
+  const imports = new Set(
+    (await catalog.all<{ id: number }>('SELECT import_id::DOUBLE AS id FROM imports')).map((r) => Number(r.id)),
+  );
   let orphansRemoved = 0;
+  const emptied = new Set<string>();
   for (const rel of await listFilesRecursive(paths.lakeEvents)) {
     const path = join('lake', 'events', rel);
-    if (!committed.has(path)) {
+    if (committed.has(path)) continue;
+    const ours = LAKE_FILE.exec(basename(rel));
+    if (ours && /^event_date=[^/\\]+$/.test(dirname(rel)) && !imports.has(Number(ours[1]))) {
       await rm(join(paths.root, path), { force: true });
       orphansRemoved++;
-    }
+      emptied.add(dirname(rel));
+    } else foreign.push(path);
   }
-  // Partition directories emptied by the cleanup would otherwise look like empty partitions to other readers.
-  for (const entry of await readdir(paths.lakeEvents).catch(() => [] as string[])) {
-    await rmdir(join(paths.lakeEvents, entry)).catch(() => {});
-  }
-  return { stagingRemoved, orphansRemoved };
+  // A partition folder emptied of Recount's own orphans would look like an empty partition to other readers.
+  for (const dir of emptied) await rmdir(join(paths.lakeEvents, dir)).catch(() => {});
+  return { stagingRemoved, orphansRemoved, rolledForward, foreign };
 }

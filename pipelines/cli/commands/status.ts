@@ -10,10 +10,20 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((options: { workspace: string; json?: boolean }) =>
       runCommand(async () => {
-        const status = await withWorkspace(options.workspace, workspaceStatus);
+        const { status, foreign } = await withWorkspace(options.workspace, async (workspace) => ({
+          status: await workspaceStatus(workspace),
+          foreign: workspace.recovery.foreign,
+        }));
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(status)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...status, foreignFiles: foreign })}\n`);
           return status.problems.length ? 1 : 0;
+        }
+        if (foreign.length > 0) {
+          process.stdout.write(
+            `${foreign.length} file${foreign.length === 1 ? '' : 's'} in the lake Recount did not write, left as they are:\n` +
+              foreign.map((f) => `  ${f}\n`).join('') +
+              '\n',
+          );
         }
         for (const problem of status.problems) process.stdout.write(`invalid   ${problem.file}\n          ${problem.error}\n\n`);
         for (const p of status.pipelines) {
