@@ -526,7 +526,9 @@ class CsvFramer {
     } else if (scanned.closeThenText) {
       // `"/search?q=x,"Mozilla"`: the first quote is text that happens to start a field. Read so, if the fields fit.
       const literal = splitCsvRecord(text, this.dialect, true, true);
-      if (literal.length === this.headerFields) {
+      // Without a header yet, the record's own width as read otherwise, as every later line is judged.
+      const width = this.headerFields >= 0 ? this.headerFields : splitCsvRecord(text, this.dialect, true).length;
+      if (literal.length === width) {
         values = literal;
         fields = literal.length;
         unclosedKept = true;

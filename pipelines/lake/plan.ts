@@ -275,7 +275,7 @@ export function buildPlan(input: PlanInput): ImportPlan {
     const field = fields.find((f) => f.key === timeRef.key) as SourceField;
     timeText = sourceText(timeRef);
     occurredAt =
-      input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR'
+      input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR' && timeFormat === 'iso'
         ? typedToTimestamptz(ref(timeRef.key), field.type, input.timezone)
         : parseEventTime(trimmedOrNull(timeText), timeFormat, input.timezone);
   }

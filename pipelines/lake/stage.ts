@@ -425,11 +425,18 @@ function timeTexts(plan: ImportPlan): string[] {
 function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[], kind: StagedKind): string[] {
   const first = plan.timeCandidates[0];
   if (!first) return [];
-  // A field DuckDB's JSON sample typed as a time is ISO 8601: it needs no look here, as
-  // the write parses it anyway and rejects what does not parse. (DuckDB's sample types no text with digits below a
-  // microsecond as a time, so such a field is looked at below; one first written so after the sample is truncated.)
+  // A field DuckDB's JSON sample typed as a time needs no parse here, as the write parses it anyway and rejects what
+  // does not parse; but it may be in another form than ISO 8601 (DuckDB's sampler reads 30-04-2024 10:06:21 as a
+  // timestamp too), which values that do not start with a four-digit year tell. (The sampler types no text with digits
+  // below a microsecond as a time; one first written so after the sample is truncated.)
   const field = fields.find((f) => f.key === first.alias);
-  if (kind === 'map' && field && /^(TIMESTAMP|DATE)/i.test(field.type) && !field.timeFormat) return [];
+  if (kind === 'map' && field && /^(TIMESTAMP|DATE)/i.test(field.type) && !field.timeFormat) {
+    return [
+      `count(${first.text}) AS tf_first_n`,
+      `count(*) FILTER (WHERE regexp_matches(${first.text}, '^-?[0-9]{4}')) AS tf_first_iso`,
+      `0 AS tf_first_sub_us`,
+    ];
+  }
   return [
     `count(${first.text}) AS tf_first_n`,
     `count(${textToTimestamptz(first.text, timezone)}) AS tf_first_iso`,
@@ -463,8 +470,6 @@ async function chooseEventTime(
         ]
       : [];
   const n = Number(firstLook.tf_first_n ?? 0);
-  // No first look: the field is typed as a time (timeFirstLook).
-  if (!options.explicit && firstLook.tf_first_n === undefined) return { notes };
   if (!options.explicit && n > 0 && Number(firstLook.tf_first_iso ?? 0) === n) {
     return { notes: subMicrosecondNote(Number(firstLook.tf_first_sub_us ?? 0)) };
   }

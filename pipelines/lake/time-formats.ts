@@ -55,7 +55,9 @@ export function parseTimeSql(text: string, format: TimeFormat, timezone: string)
   if (format === 'clf') return `try_strptime(${text}, '%d/%b/%Y:%H:%M:%S %z')`;
   if ('epoch' in format) {
     const n = `TRY_CAST(${text} AS DOUBLE)`;
-    return `(CASE WHEN isfinite(${n}) THEN to_timestamp(${n} / ${EPOCH_DIVISOR[format.epoch]}) END)`;
+    // to_timestamp raises beyond about 294,000 AD: such a number is no time, and its row a reject, not the file's end.
+    const seconds = `(${n} / ${EPOCH_DIVISOR[format.epoch]})`;
+    return `(CASE WHEN isfinite(${n}) AND abs(${seconds}) < 9.2e12 THEN to_timestamp(${seconds}) END)`;
   }
   const parsed = `try_strptime(${text}, ${literal(format.strptime)})`;
   return /%[zZ]/.test(format.strptime) ? parsed : `timezone(${zone}, ${parsed})`;
