@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { importFile } from './import.js';
 
-/** Real public data: the REES46 e-commerce sample has no event ids and logs some rows twice, field for field. */
-const SAMPLE = fileURLToPath(new URL('../../../shared/data/real/rees46-2019-Oct-sample.csv', import.meta.url));
+/** Real public data (its source in corpus/SOURCES.md): the REES46 e-commerce sample has no event ids and logs some rows twice, field for field. */
+const SAMPLE = fileURLToPath(new URL('./corpus/rees46/rees46-2019-Oct-sample.csv', import.meta.url));
 
 describe('the REES46 sample', () => {
   let t: TestWorkspace;
