@@ -116,7 +116,7 @@ describe('the notebook in the browser', () => {
     const csv = join(app.dir, '..', 'orders-export.csv');
     await writeFile(
       csv,
-      'type;ts;Betrag;Kategorie;kategorie\nOrder;2025-01-07T10:00:00Z;1,5;2103807459595387724;a\nOrder;2025-01-07T11:00:00Z;-0,25;2053013555631882655;b\n',
+      'type;ts;Betrag;Kategorie;kategorie\nOrder;2024-12-02T10:00:00Z;1,5;2103807459595387724;a\nOrder;2024-12-02T11:00:00Z;-0,25;2053013555631882655;b\n',
     );
     await page.getByRole('button', { name: 'Import' }).first().click();
     const dialog = page.locator('[data-testid="import-dialog"]');

@@ -39,7 +39,10 @@ export interface WorkspaceStatus {
 
 export async function dateVersions(connection: Connection): Promise<DateVersions> {
   const rows = await connection.all<{ d: string; v: number }>(
-    `SELECT strftime(event_date, '%Y-%m-%d') AS d, max(import_id)::DOUBLE AS v FROM lake_files WHERE new_events > 0 GROUP BY 1`,
+    // A date's version is its newest import with new events, or the newest removal of an import from it (replace.ts).
+    `SELECT strftime(event_date, '%Y-%m-%d') AS d, max(v)::DOUBLE AS v FROM (
+       SELECT event_date, import_id AS v FROM lake_files WHERE new_events > 0
+       UNION ALL SELECT event_date, version FROM lake_removals) GROUP BY 1`,
   );
   return new Map(rows.map((r) => [r.d, Number(r.v)]));
 }

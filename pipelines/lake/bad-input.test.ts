@@ -114,14 +114,15 @@ describe('encodings and newlines', () => {
 });
 
 describe('broken JSON', () => {
-  it('rejects trailing garbage, a truncated last object and a lone surrogate, keeping the good lines', async () => {
+  it('rejects trailing garbage and a lone surrogate, keeping the good lines, and holds back a truncated last object', async () => {
     const content = [ev('a'), `${ev('b')}x`, ev('c', ',"s":"\\ud800"'), ev('d'), ev('e').slice(0, 30)].join('\n');
     const result = await importContent('broken.ndjson', content);
-    expect(result).toMatchObject({ status: 'imported', rows: 2, rejected: 3 });
+    // The last line has no newline and is no whole object: a writer may still be writing it, so the next import of
+    // the grown file lands it (growing-log.test.ts).
+    expect(result).toMatchObject({ status: 'imported', rows: 2, rejected: 2, heldTailBytes: 30 });
     expect(await rejects()).toEqual([
       { line: 2, reason: 'not a valid JSON object' },
       { line: 3, reason: 'not a valid JSON object' },
-      { line: 5, reason: 'not a valid JSON object' },
     ]);
   });
 

@@ -7,6 +7,7 @@ import { literal } from '../util/sql.js';
 import { rebuildLakeViews } from './views.js';
 import { recordColumns } from './lake-schema.js';
 import type { Resolution } from './schema.js';
+import { deleteRemovedFiles, lakeFirstSql, removeImports } from './replace.js';
 import type { ProgressListener } from '../util/progress.js';
 
 export interface RejectRecord {
@@ -29,6 +30,10 @@ export interface ImportRecord {
   startedAt: number;
   /** How the import's columns join the lake's (lake-schema.ts). */
   schema?: Resolution;
+  /** How the file was read (replace.ts). */
+  readAs: string;
+  /** Earlier imports this one replaces, removed in its commit. */
+  replaces?: number[];
 }
 
 export interface CommitResult {
@@ -64,7 +69,12 @@ async function stagedFiles(workspace: Workspace, stagingDir: string, importId: n
  * and every arrival of an identity the lake already holds. First arrival wins, so these rows stay in
  * raw_events but not in events.
  */
-async function findDuplicates(connection: Connection, stagingDir: string, importId: number): Promise<void> {
+async function findDuplicates(
+  connection: Connection,
+  stagingDir: string,
+  importId: number,
+  replaced: readonly number[],
+): Promise<void> {
   await connection.run(`CREATE OR REPLACE TEMP TABLE import_ids AS
     SELECT event_id, event_date, _source_line AS line, filename
     FROM read_parquet(${literal(join(stagingDir, '**', '*.parquet'))}, hive_partitioning = true,
@@ -74,10 +84,7 @@ async function findDuplicates(connection: Connection, stagingDir: string, import
   // Two inner joins, each yielding only duplicates, rather than outer-joining every row to both (half the time, measured):
   // every arrival of an identity the lake holds, and the later arrivals of one repeated in this file but not in the lake.
   await connection.run(`CREATE OR REPLACE TEMP TABLE import_duplicates AS
-    WITH lake_first AS (
-      SELECT e.event_id, e._import_id AS first_import_id, e._source_line AS first_line
-      FROM events e SEMI JOIN import_ids n ON e.event_id = n.event_id
-    ), repeated AS (
+    WITH lake_first AS (${lakeFirstSql(replaced)}), repeated AS (
       SELECT event_id, min(line) AS first_line FROM import_ids GROUP BY event_id HAVING count(*) > 1
     )
     SELECT n.line, n.event_id, n.event_date, n.filename, lf.first_import_id, lf.first_line
@@ -109,7 +116,8 @@ export async function commitImport(
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const files = await stagedFiles(workspace, stagingDir, record.importId);
-  if (files.length > 0) await findDuplicates(connection, stagingDir, record.importId);
+  const replaced = record.replaces ?? [];
+  if (files.length > 0) await findDuplicates(connection, stagingDir, record.importId, replaced);
   const perFile = files.length
     ? await connection.all<{ filename: string; rows: number; duplicates: number }>(`
         SELECT i.filename, count(*)::DOUBLE AS rows, count(d.line)::DOUBLE AS duplicates
@@ -148,10 +156,13 @@ export async function commitImport(
   timings['sync files'] = Math.round(performance.now() - mark);
   mark = performance.now();
 
+  let removedFiles: string[] = [];
   await connection.transaction(async () => {
+    removedFiles = await removeImports(connection, replaced, record.importId);
     await connection.run(
       `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
-         $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration)`,
+         $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration,
+         $readAs)`,
       {
         id: record.importId,
         path: record.sourcePath,
@@ -168,6 +179,7 @@ export async function commitImport(
         fieldMap: JSON.stringify(record.fieldMap),
         importedAt: record.importedAt,
         duration: Date.now() - record.startedAt,
+        readAs: record.readAs,
       },
     );
     if (manifest.length > 0) {
@@ -195,6 +207,8 @@ export async function commitImport(
   timings['catalog commit'] = Math.round(performance.now() - mark);
   mark = performance.now();
   await finishMoves(workspace, connection, record.importId, onProgress);
+  // The replaced imports' files, now that no view reads them (a crash before this leaves orphans the next open removes).
+  await deleteRemovedFiles(workspace.dir, removedFiles);
   timings['move files'] = Math.round(performance.now() - mark);
   return { timings, rows, duplicates, partitions };
 }

@@ -27,8 +27,12 @@ export interface FrameRequest extends OperationOptions {
   /** Hash of the first fromOffset bytes at the last import; if the file no longer starts with them, it was replaced. */
   expectedPrefixSha256?: string;
   maxLineBytes: number;
-  /** Leave a last line without its newline for a later import (it may still be being written). */
-  holdIncompleteTail: boolean;
+  /**
+   * Leave a last line without its newline for a later import (it may still be being written): always (`true`: a log
+   * a writer appends to), or unless it is a whole JSON object by itself (`'unless-complete'`: any file that may grow,
+   * which may as well just lack its last newline).
+   */
+  holdIncompleteTail: HoldTail;
   /** Where to write a sanitized copy when the file cannot be read as is. */
   copyPath: string;
   /** Lines end in a bare CR instead of LF. */
@@ -123,9 +127,11 @@ class Framer {
   }
 
   /** The bytes after the last newline; returns them as a final line unless the caller holds them back. */
-  finish(hold: boolean): { line: number; bytes: number } | undefined {
+  finish(hold: HoldTail): { line: number; bytes: number } | undefined {
     if (this.carryBytes === 0 && !this.carryOversized) return undefined;
-    if (hold) return { line: this.lineNo + 1, bytes: this.carryBytes };
+    if (hold === true || (hold === 'unless-complete' && !isCompleteObject(this.carry, this.carryOversized))) {
+      return { line: this.lineNo + 1, bytes: this.carryBytes };
+    }
     const joined = Buffer.concat(this.carry);
     const oversized = this.carryOversized;
     const total = this.carryBytes;
@@ -210,6 +216,19 @@ class Framer {
   }
 }
 
+export type HoldTail = boolean | 'unless-complete';
+
+/** Whether the bytes of an unterminated last line are a whole JSON object: then they are a line, not a fragment. */
+function isCompleteObject(parts: Buffer[], oversized: boolean): boolean {
+  if (oversized) return false;
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** The reason for a line that is not a JSON object, as the import gives it for lines DuckDB cannot read. */
 export const NOT_AN_OBJECT = 'not a valid JSON object';
 
@@ -274,7 +293,7 @@ class CopySink implements LineSink {
 export async function frameNdjson(request: FrameRequest): Promise<FrameResult> {
   // A log still being written (holdIncompleteTail) may grow between this pass and DuckDB's read: only a
   // copy pins exactly the lines that were framed.
-  const mustCopy = request.gzip || request.fromOffset > 0 || Boolean(request.crNewlines) || request.holdIncompleteTail;
+  const mustCopy = request.gzip || request.fromOffset > 0 || Boolean(request.crNewlines) || request.holdIncompleteTail === true;
   let result = await framePass(request, mustCopy);
   const grewMeanwhile = !mustCopy && (await stat(request.path)).size !== result.frame.fileBytes;
   if (!mustCopy && (result.sanitizedNeeded || grewMeanwhile)) result = await framePass(request, true);

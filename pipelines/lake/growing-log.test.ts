@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { frameNdjson } from './frame-ndjson.js';
@@ -58,5 +59,62 @@ describe('importing a log while it is being written', () => {
       ['e501', 502],
     ]);
     expect(Number((await t.workspace.catalog.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM events'))?.n)).toBe(502);
+  });
+});
+
+describe('a plain import of a file that may still grow', () => {
+  let t: TestWorkspace;
+  beforeEach(async () => {
+    t = await testWorkspace();
+  });
+  afterEach(() => t.cleanup());
+
+  const ids = async () =>
+    (
+      await t.workspace.catalog.all<{ event_id: string; line: number }>(
+        `SELECT event_id, _source_line::INTEGER AS line FROM raw_events ORDER BY line`,
+      )
+    ).map((r) => [r.event_id, r.line]);
+
+  it('holds a last line still being written, and lands it whole with its own number once the writer ends it', async () => {
+    const log = join(t.root, 'app.ndjson');
+    await writeFile(log, `${line(0)}\n${line(1)}\n${line(2).slice(0, 25)}`);
+    expect(await importFile(t.workspace, log)).toMatchObject({ status: 'imported', rows: 2, rejected: 0, heldTailBytes: 25 });
+    appendFileSync(log, `${line(2).slice(25)}\n${line(3)}\n`);
+    expect(await importFile(t.workspace, log)).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+    expect(await ids()).toEqual([
+      ['e0', 1],
+      ['e1', 2],
+      ['e2', 3],
+      ['e3', 4],
+    ]);
+    expect(await t.workspace.catalog.all('SELECT count(*)::INTEGER AS n FROM rejects')).toEqual([{ n: 0 }]);
+  });
+
+  it('lands a whole last line without its newline, and numbers the lines appended after it on from it', async () => {
+    const log = join(t.root, 'hand-made.ndjson');
+    await writeFile(log, `${line(0)}\n${line(1)}`);
+    expect(await importFile(t.workspace, log)).toMatchObject({ status: 'imported', rows: 2 });
+    appendFileSync(log, `\n${line(2)}\n${line(3)}\n`);
+    expect(await importFile(t.workspace, log)).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+    expect(await ids()).toEqual([
+      ['e0', 1],
+      ['e1', 2],
+      ['e2', 3],
+      ['e3', 4],
+    ]);
+  });
+
+  it('imports only the new member of a gzip file a second member was appended to', async () => {
+    const gz = join(t.root, 'rotated.ndjson.gz');
+    await writeFile(gz, gzipSync(`${line(0)}\n${line(1)}\n`));
+    expect(await importFile(t.workspace, gz)).toMatchObject({ status: 'imported', rows: 2 });
+    appendFileSync(gz, gzipSync(`${line(2)}\n`));
+    expect(await importFile(t.workspace, gz)).toMatchObject({ status: 'imported', rows: 1, range: { linesFrom: 2, linesTo: 3 } });
+    expect(await ids()).toEqual([
+      ['e0', 1],
+      ['e1', 2],
+      ['e2', 3],
+    ]);
   });
 });

@@ -1,20 +1,20 @@
-import { createReadStream } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Workspace } from '../workspace/workspace.js';
 import { CANONICAL_FIELDS, type CanonicalField } from '../workspace/settings.js';
 import { CancelledError, UserError, errorMessage, throwIfAborted } from '../util/errors.js';
 import type { OperationOptions } from '../util/progress.js';
-import { detectFormat, type DetectedFormat, type ImportFormat } from './detect.js';
-import { frameNdjson, RAW_LIMIT, type FrameReject } from './frame-ndjson.js';
-import { frameCsv, type CsvFrameResult } from './frame-csv.js';
-import { describeDialect, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
+import { detectFormat, type ImportFormat } from './detect.js';
+import { RAW_LIMIT, type FrameReject, type HoldTail } from './frame-ndjson.js';
+import { describeDialect } from './csv-dialect.js';
 import { readLinesByNumber } from './read-bytes.js';
-import { loadStaged, stageImport, type StageSource, type StagedReject } from './stage.js';
+import { stageImport, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
 import type { ImportNote } from './notes.js';
 import { resolveStagedImport } from './lake-schema.js';
+import { frameSource } from './import-sources.js';
+import { describeReadAs, earlierImports, readAsText } from './replace.js';
 
 export interface ImportOptions extends OperationOptions {
   format?: ImportFormat | 'auto';
@@ -22,8 +22,11 @@ export interface ImportOptions extends OperationOptions {
   strict?: boolean;
   /** target=source mappings: a canonical field read from another source field. */
   map?: Partial<Record<CanonicalField, string>>;
-  /** Leave a last line without a newline for a later import (for logs still being written). */
-  holdIncompleteTail?: boolean;
+  /**
+   * Leave a last line without a newline for a later import: always (`true`, a log still being written), or, the
+   * default for NDJSON, unless it is a whole JSON object (a file that may grow, or just lacks its last newline).
+   */
+  holdIncompleteTail?: HoldTail;
   /** A strptime format for event times (`%d/%m/%Y %H:%M`), when the values do not say which one they are in. */
   timeFormat?: string;
 }
@@ -63,6 +66,8 @@ export interface ImportFileResult {
   /** What the import changed about fields and why (exact types, text kept, renames, conflicts). */
   notes?: ImportNote[];
   heldTailBytes?: number;
+  /** Earlier imports of the same content (read another way, or that landed nothing) this one replaced. */
+  replaced?: { importId: number; importedAt: string; readAs: string }[];
   durationMs: number;
   /** Milliseconds per step (scan, parse, schema, type check, write, find duplicates, move files, catalog commit). */
   timings?: Record<string, number>;
@@ -72,32 +77,6 @@ export interface ImportSummary {
   files: ImportFileResult[];
   rows: number;
   rejected: number;
-}
-
-interface PreviousImport {
-  import_id: number;
-  content_sha256: string;
-  bytes_to: number;
-  lines_to: number;
-  imported_at: string;
-  source_path: string;
-}
-
-async function hashFile(path: string, options: OperationOptions): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      throwIfAborted(options.signal);
-      hash.update(chunk);
-      bytes += chunk.length;
-      options.onProgress?.({ phase: 'scanning', done: bytes, unit: 'bytes' });
-    }
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    throw new UserError(`${path}: cannot read (${errorMessage(error)})`, 'file-unreadable');
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 function aliasesFor(workspace: Workspace, map: ImportOptions['map']): Record<CanonicalField, string[]> {
@@ -124,42 +103,48 @@ export function parseFieldMap(entries: readonly string[]): Partial<Record<Canoni
   return map;
 }
 
-async function findImportOfContent(workspace: Workspace, sha256: string, bytes: number): Promise<PreviousImport | undefined> {
-  return workspace.catalog.one<PreviousImport & Record<string, unknown>>(
+async function lastImportOfPath(workspace: Workspace, path: string, readAs: string) {
+  const row = await workspace.catalog.one<{
+    import_id: number;
+    content_sha256: string;
+    bytes_to: number;
+    lines_to: number;
+    imported_at: string;
+  }>(
     `SELECT import_id::DOUBLE AS import_id, content_sha256, bytes_to::DOUBLE AS bytes_to, lines_to::DOUBLE AS lines_to,
-        strftime(imported_at, '%Y-%m-%d %H:%M:%S %Z') AS imported_at, source_path
-     FROM imports WHERE content_sha256 = $sha AND bytes_to = $bytes ORDER BY import_id LIMIT 1`,
-    { sha: sha256, bytes },
+        strftime(imported_at, '%Y-%m-%d %H:%M:%S %Z') AS imported_at
+     FROM imports WHERE source_path = $path AND coalesce(read_as, $default) = $readAs ORDER BY import_id DESC LIMIT 1`,
+    { path, readAs, default: readAsText({ format: 'auto', map: {} }) },
   );
+  return row
+    ? {
+        importId: Number(row.import_id),
+        bytesTo: Number(row.bytes_to),
+        linesTo: Number(row.lines_to),
+        sha256: row.content_sha256,
+        importedAt: row.imported_at,
+      }
+    : undefined;
 }
 
-async function lastImportOfPath(workspace: Workspace, path: string): Promise<PreviousImport | undefined> {
-  return workspace.catalog.one<PreviousImport & Record<string, unknown>>(
-    `SELECT import_id::DOUBLE AS import_id, content_sha256, bytes_to::DOUBLE AS bytes_to, lines_to::DOUBLE AS lines_to,
-        strftime(imported_at, '%Y-%m-%d %H:%M:%S %Z') AS imported_at, source_path
-     FROM imports WHERE source_path = $path ORDER BY import_id DESC LIMIT 1`,
-    { path },
-  );
-}
-
-function skipped(path: string, started: number, message: string, format: string): ImportFileResult {
+function outcome(path: string, started: number, status: ImportStatus, text: string, format?: string): ImportFileResult {
   return {
     path,
-    status: 'skipped',
+    status,
     rows: 0,
     rejected: 0,
     duplicates: 0,
     partitions: [],
-    message,
-    format,
+    ...(status === 'failed' ? { error: text } : { message: text }),
+    ...(format ? { format } : {}),
     durationMs: Date.now() - started,
   };
 }
 
 /**
- * Imports one file into the lake, atomically: it lands whole or not at all. Re-importing content that
- * was imported before does nothing; a file that grew by appends since its last import contributes only
- * its new lines.
+ * Imports one file into the lake, atomically: it lands whole or not at all. Re-importing content the same way does
+ * nothing; a file that grew by appends since its last import contributes only its new lines; content read another way
+ * (or again after an import of it that landed nothing) replaces the earlier imports of it (replace.ts).
  */
 export async function importFile(workspace: Workspace, file: string, options: ImportOptions = {}): Promise<ImportFileResult> {
   const started = Date.now();
@@ -169,16 +154,7 @@ export async function importFile(workspace: Workspace, file: string, options: Im
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     const message = error instanceof UserError ? error.message : `${path}: ${errorMessage(error)}`;
-    return {
-      path,
-      status: 'failed',
-      rows: 0,
-      rejected: 0,
-      duplicates: 0,
-      partitions: [],
-      error: message,
-      durationMs: Date.now() - started,
-    };
+    return outcome(path, started, 'failed', message);
   }
 }
 
@@ -188,9 +164,13 @@ async function importUnlocked(
   options: ImportOptions,
   started: number,
 ): Promise<ImportFileResult> {
-  const detected: DetectedFormat = await detectFormat(path, options.format ?? 'auto');
+  const detected = await detectFormat(path, options.format ?? 'auto');
   const formatName = detected.format + (detected.gzip ? '+gzip' : '');
-  const maxLineBytes = workspace.settings.import.maxLineBytes;
+  const readAs = readAsText({
+    format: options.format ?? 'auto',
+    map: options.map ?? {},
+    ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
+  });
   const nonce = randomBytes(4).toString('hex');
   const idRow = await workspace.catalog.one<{ id: number }>(
     'SELECT (coalesce(max(import_id), 0) + 1)::DOUBLE AS id FROM imports',
@@ -201,152 +181,35 @@ async function importUnlocked(
   await mkdir(scratch, { recursive: true });
   const connection = await workspace.connect();
   try {
-    let source: StageSource;
-    let contentSha256: string;
-    let bytesFrom = 0;
-    let bytesTo: number;
-    let linesFrom = 0;
-    let linesTo: number;
-    let nodeRejects: FrameReject[] = [];
-    let heldTailBytes: number | undefined;
-    /** Rows already staged from the source while it was scanned. */
-    let stagedEarly: number | undefined;
-    /** How a CSV file is written, and what its framing changed (renamed headers, lines that are not records). */
-    let dialect: CsvDialect | undefined;
-    let csvNotes: ImportNote[] = [];
-    /** The file DuckDB-side rejects are re-read from, for their raw text. */
-    let rawSource: { path: string; gzip: boolean; lineOffset: number } | undefined;
-
-    if (detected.format === 'ndjson') {
-      const previous = detected.gzip ? undefined : await lastImportOfPath(workspace, path);
-      const size = (await stat(path)).size;
-      const resume = previous && size >= previous.bytes_to ? previous : undefined;
-      const frameRequest = {
-        path,
-        gzip: detected.gzip,
-        fromOffset: resume?.bytes_to ?? 0,
-        fromLine: resume?.lines_to ?? 0,
-        maxLineBytes,
-        holdIncompleteTail: options.holdIncompleteTail ?? false,
-        copyPath: join(scratch, 'source.ndjson'),
-        ...(detected.crNewlines ? { crNewlines: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(resume ? { expectedPrefixSha256: resume.content_sha256 } : {}),
-      };
-      // A file new to the workspace, read as it is (not gzipped, grown or still being written): DuckDB stages it while
-      // Node scans it, so the two passes overlap. If the scan finds the file needs a sanitized copy, that is staged instead.
-      const early =
-        !previous && !detected.gzip && !detected.crNewlines && !options.holdIncompleteTail
-          ? loadStaged({
-              connection,
-              source: { format: 'ndjson', path, rows: 0, sanitized: false, maxObjectBytes: maxLineBytes, heldTail: false },
-              sourceFile: path,
-              ...(options.signal ? { signal: options.signal } : {}),
-              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-            })
-          : undefined;
-      // Awaited once the scan is done; a failure meanwhile must not count as unhandled.
-      early?.catch(() => {});
-      let frame = await frameNdjson(frameRequest).catch(async (error: unknown) => {
-        await early?.catch(() => {});
-        throw error;
-      });
-      const grown = resume !== undefined && frame.prefixMatches;
-      if (resume && !grown) {
-        // The file was replaced rather than appended to: import it whole.
-        frame = await frameNdjson({ ...frameRequest, fromOffset: 0, fromLine: 0, expectedPrefixSha256: undefined });
-      }
-      const same = await findImportOfContent(workspace, frame.fileSha256, frame.fileBytes);
-      if (same) {
-        await early?.catch(() => {});
-        return skipped(
-          path,
-          started,
-          `already imported ${same.imported_at} (import #${same.import_id} of ${same.source_path})`,
-          formatName,
-        );
-      }
-      if (grown && frame.endOffset === resume.bytes_to) {
-        return skipped(path, started, `nothing new since import #${resume.import_id} (${resume.imported_at})`, formatName);
-      }
-      contentSha256 = frame.sha256;
-      bytesFrom = grown ? resume.bytes_to : 0;
-      linesFrom = frame.firstRowLine - 1;
-      bytesTo = frame.endOffset;
-      linesTo = frame.endLine;
-      nodeRejects = frame.rejects;
-      heldTailBytes = frame.heldTail?.bytes;
-      source = {
-        format: 'ndjson',
-        path: frame.source,
-        rows: frame.lines,
-        sanitized: frame.sanitized,
-        maxObjectBytes: maxLineBytes,
-        heldTail: frame.heldTail !== undefined && !frame.sanitized,
-      };
-      // Staged early from the file itself: good when DuckDB is to read just that (its errors are this import's then).
-      if (early && !frame.sanitized) stagedEarly = await early;
-      else await early?.catch(() => {});
-      rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
-    } else if (detected.format === 'csv') {
-      dialect = await sniffCsvDialect(connection, path, {
-        gzip: detected.gzip,
-        head: detected.head ?? '',
-        ...(detected.delimiter ? { delimiter: detected.delimiter } : {}),
-      });
-      const frame = await frameCsv({
-        path,
-        gzip: detected.gzip,
-        dialect,
-        maxRecordBytes: maxLineBytes,
-        copyPath: join(scratch, 'source.csv'),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      const same = await findImportOfContent(workspace, frame.fileSha256, frame.fileBytes);
-      if (same)
-        return skipped(
-          path,
-          started,
-          `already imported ${same.imported_at} (import #${same.import_id} of ${same.source_path})`,
-          formatName,
-        );
-      contentSha256 = frame.fileSha256;
-      bytesTo = frame.fileBytes;
-      linesTo = frame.endLine;
-      nodeRejects = frame.rejects;
-      csvNotes = csvFrameNotes(frame);
-      source = {
-        format: 'csv',
-        path: frame.source,
-        delimiter: dialect.delimiter,
-        columns: frame.columns,
-        rows: frame.records,
-        maxRecordBytes: maxLineBytes,
-        ...(dialect.timeFormats ? { timeFormats: dialect.timeFormats } : {}),
-      };
-      rawSource = { path, gzip: detected.gzip, lineOffset: 0 };
-    } else {
-      const hashed = await hashFile(path, options);
-      const same = await findImportOfContent(workspace, hashed.sha256, hashed.bytes);
-      if (same)
-        return skipped(
-          path,
-          started,
-          `already imported ${same.imported_at} (import #${same.import_id} of ${same.source_path})`,
-          formatName,
-        );
-      contentSha256 = hashed.sha256;
-      bytesTo = hashed.bytes;
-      linesTo = 0;
-      source =
-        detected.format === 'parquet'
-          ? { format: 'parquet', path }
-          : { format: 'json', path, layout: detected.jsonLayout ?? 'array' };
+    const previous = detected.format === 'ndjson' ? await lastImportOfPath(workspace, path, readAs) : undefined;
+    const framed = await frameSource(path, detected, {
+      connection,
+      scratch,
+      maxLineBytes: workspace.settings.import.maxLineBytes,
+      ...(options.holdIncompleteTail !== undefined ? { holdIncompleteTail: options.holdIncompleteTail } : {}),
+      ...(previous ? { previous } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const earlier = await earlierImports(workspace.catalog, {
+      sha256: framed.fileSha256,
+      bytes: framed.fileBytes,
+      path,
+      readAs,
+      wholeFile: framed.bytesFrom === 0,
+    });
+    if (earlier.skip) {
+      const { importId: id, importedAt, sourcePath } = earlier.skip;
+      return outcome(path, started, 'skipped', `already imported ${importedAt} (import #${id} of ${sourcePath})`, formatName);
+    }
+    if (framed.nothingNew && framed.resumes) {
+      const { importId: id, importedAt } = framed.resumes;
+      return outcome(path, started, 'skipped', `nothing new since import #${id} (${importedAt})`, formatName);
     }
     throwIfAborted(options.signal);
     const scanMs = Date.now() - started;
+    const { source, rejects: framingRejects, bytesFrom, bytesTo, linesFrom } = framed;
+    let linesTo = framed.linesTo;
 
     const importedAt = new Date().toISOString();
     const staged =
@@ -355,7 +218,7 @@ async function importUnlocked(
         : await stageImport({
             connection,
             source,
-            ...(stagedEarly !== undefined ? { staged: stagedEarly } : {}),
+            ...(framed.stagedEarly !== undefined ? { staged: framed.stagedEarly } : {}),
             sourceFile: path,
             stagingDir,
             ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
@@ -372,7 +235,7 @@ async function importUnlocked(
           });
     if (source.format === 'json' || source.format === 'parquet') linesTo = staged?.stagedRows ?? 0;
 
-    const rejects = await withRawText([...nodeRejects], staged?.rejects ?? [], rawSource);
+    const rejects = await withRawText([...framingRejects], staged?.rejects ?? [], framed.rawSource);
     if (options.strict && rejects.length > 0) {
       const first = rejects[0] as RejectRecord;
       throw new UserError(
@@ -393,6 +256,7 @@ async function importUnlocked(
     }
     throwIfAborted(options.signal);
     const schema = (staged?.rowsWritten ?? 0) > 0 ? await resolveStagedImport(connection, workspace.dir, stagingDir) : undefined;
+    const replaces = earlier.replaces.map((e) => e.importId);
     const committed = await commitImport(
       workspace,
       connection,
@@ -401,7 +265,7 @@ async function importUnlocked(
         importId,
         sourcePath: path,
         format: formatName,
-        contentSha256,
+        contentSha256: framed.sha256,
         bytesFrom,
         bytesTo,
         linesFrom,
@@ -409,15 +273,20 @@ async function importUnlocked(
         fieldMap: fields,
         importedAt,
         startedAt: started,
+        readAs,
+        replaces,
         ...(schema ? { schema } : {}),
       },
       rejects,
       scratch,
       options.onProgress,
     );
+    // Nothing landed and rows were rejected: a failure, though its rejects are kept for the user to read (and a
+    // corrected retry replaces it).
+    const total = committed.rows === 0 && rejects.length > 0;
     const result: ImportFileResult = {
       path,
-      status: 'imported',
+      status: total ? 'failed' : 'imported',
       rows: committed.rows,
       rejected: rejects.length,
       duplicates: committed.duplicates,
@@ -429,8 +298,18 @@ async function importUnlocked(
       durationMs: Date.now() - started,
       timings: { scan: scanMs, ...staged?.timings, ...committed.timings },
     };
+    if (total) {
+      const first = rejects[0] as RejectRecord;
+      result.error = `${path}: nothing landed: all ${rejects.length} row${rejects.length === 1 ? ' was' : 's were'} rejected (first: line ${first.line}: ${first.reason}); see them with: recount query "SELECT * FROM rejects WHERE import_id = ${importId}"`;
+    }
+    if (earlier.replaces.length > 0) {
+      result.replaced = earlier.replaces.map((e) => ({ importId: e.importId, importedAt: e.importedAt, readAs: e.readAs }));
+      result.message = `replaces ${earlier.replaces
+        .map((e) => `import #${e.importId} of ${e.importedAt} (read with ${describeReadAs(e.readAs)}, ${e.rows} rows)`)
+        .join(', ')}`;
+    }
     if (staged) result.columns = staged.columns;
-    const notes = [...csvNotes, ...(staged?.notes ?? []), ...(schema?.notes ?? [])];
+    const notes = [...framed.notes, ...(staged?.notes ?? []), ...(schema?.notes ?? [])];
     // The lake column each source field is read as, after schema evolution.
     if (result.columns && schema) {
       const lakeOf = new Map(schema.mappings.map((m) => [m.column, m]));
@@ -440,8 +319,8 @@ async function importUnlocked(
       });
     }
     if (notes.length > 0) result.notes = notes;
-    if (dialect) result.dialect = describeDialect(dialect, staged?.decimalComma ?? false);
-    if (heldTailBytes !== undefined) result.heldTailBytes = heldTailBytes;
+    if (framed.dialect) result.dialect = describeDialect(framed.dialect, staged?.decimalComma ?? false);
+    if (framed.heldTailBytes !== undefined) result.heldTailBytes = framed.heldTailBytes;
     return result;
   } finally {
     // Staged files the catalog committed but could not yet move stay for the next open to move (commit.ts).
@@ -454,42 +333,11 @@ async function importUnlocked(
   }
 }
 
-/** What framing a CSV file changed: header names stored otherwise, lines that are not records, unclosed quotes kept. */
-function csvFrameNotes(frame: CsvFrameResult): ImportNote[] {
-  const notes: ImportNote[] = frame.renames.map((r) => ({
-    column: r.column,
-    kind: 'renamed',
-    detail: `the header ${JSON.stringify(r.header)} is stored as ${r.column}: ${r.why}`,
-  }));
-  if (frame.skippedLines > 0) {
-    notes.push({
-      column: '(file)',
-      kind: 'converted',
-      detail: `${frame.skippedLines} line${frame.skippedLines === 1 ? ' is' : 's are'} not part of the table (before the header, or comments), as DuckDB's sniffer reads the file`,
-    });
-  }
-  if (frame.trailingDelimiters > 0) {
-    notes.push({
-      column: '(file)',
-      kind: 'converted',
-      detail: `${frame.trailingDelimiters} record${frame.trailingDelimiters === 1 ? ' ends' : 's end'} with a delimiter after the last field: the empty field after it is not a column`,
-    });
-  }
-  if (frame.unclosedQuotesKept > 0) {
-    notes.push({
-      column: '(file)',
-      kind: 'converted',
-      detail: `${frame.unclosedQuotesKept} record${frame.unclosedQuotesKept === 1 ? ' has' : 's have'} a quote that never closes, kept as text (the next line is a record of its own)`,
-    });
-  }
-  return notes;
-}
-
 /** Rejects in line order, each with the text of its source line. */
 async function withRawText(
   framed: FrameReject[],
   staged: StagedReject[],
-  rawSource: { path: string; gzip: boolean; lineOffset: number } | undefined,
+  rawSource: { path: string; gzip: boolean } | undefined,
 ): Promise<RejectRecord[]> {
   const need = new Set(staged.filter((r) => r.raw === undefined).map((r) => r.line));
   const texts =

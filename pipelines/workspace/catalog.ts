@@ -109,6 +109,13 @@ const MIGRATIONS: string[] = [
      staged_path VARCHAR NOT NULL,
      final_path VARCHAR NOT NULL
    );`,
+  // How each import read its file (lake/replace.ts: the same bytes read otherwise are another import), and the dates
+  // imports were removed from, with the import id that removed them, so that the batch layer counts them again.
+  `ALTER TABLE imports ADD COLUMN read_as VARCHAR;
+   CREATE TABLE lake_removals (
+     event_date DATE NOT NULL,
+     version BIGINT NOT NULL
+   );`,
 ];
 
 /** Tables and views of the catalog: a pipeline may not take one of these names for its summary table. */
@@ -126,6 +133,7 @@ export const CATALOG_NAMES = [
   'lake_columns',
   'import_columns',
   'pending_moves',
+  'lake_removals',
 ];
 
 export async function migrateCatalog(connection: Connection): Promise<void> {

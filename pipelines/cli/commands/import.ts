@@ -29,6 +29,7 @@ function describe(result: ImportFileResult): string {
     lines.push(
       `          fields: event_id ← ${result.fields.event_id}, event_type ← ${result.fields.event_type}, occurred_at ← ${result.fields.occurred_at}`,
     );
+  if (result.message) lines.push(`          ${result.message}`);
   if (result.dialect) lines.push(`          dialect: ${result.dialect}`);
   for (const note of result.notes ?? []) lines.push(`          ${describeNote(note)}`);
   if (result.heldTailBytes)
