@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { basename } from 'node:path';
 import { UserError } from '../util/errors.js';
@@ -34,6 +34,27 @@ const EXTENSIONS: Record<string, Omit<DetectedFormat, 'gzip'>> = {
 };
 
 async function readHead(path: string, bytes: number): Promise<Buffer> {
+  // Opening a FIFO with no writer blocks, and /dev/zero reads forever: only regular files are imported, stat'ed
+  // before anything opens them. A pipe or process substitution (<(…), /dev/stdin) would be read once and be gone.
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new UserError(`${path}: no such file`, 'file-missing');
+    if (error.code === 'EACCES') throw new UserError(`${path}: permission denied`, 'file-unreadable');
+    throw new UserError(`${path}: cannot open (${error.message})`, 'file-unreadable');
+  });
+  if (info.isDirectory()) throw new UserError(`${path}: is a directory, not a file`, 'file-unreadable');
+  if (!info.isFile()) {
+    const kind = info.isFIFO()
+      ? 'a pipe'
+      : info.isCharacterDevice() || info.isBlockDevice()
+        ? 'a device'
+        : info.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+    throw new UserError(
+      `${path}: is ${kind}, not a regular file; Recount imports files it can read again and hash (save the data to a file first)`,
+      'file-unreadable',
+    );
+  }
   let handle;
   try {
     handle = await open(path, 'r');
