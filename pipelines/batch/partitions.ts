@@ -53,3 +53,12 @@ export function inputVersion(partition: string, grain: Grain, versions: DateVers
 export function partitionsWithData(grain: Grain, versions: DateVersions): string[] {
   return [...new Set([...versions.keys()].map((d) => partitionOf(d, grain)))].sort();
 }
+
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+
+/** The newest partition of a grain whose dates are all before `today`: closed, so no event should still arrive for it. */
+export function lastClosedPartition(today: string, grain: Grain): string {
+  let partition = partitionOf(dayBefore(today), grain);
+  while (inputRange(partition, grain).end >= today) partition = partitionOf(dayBefore(partition), grain);
+  return partition;
+}

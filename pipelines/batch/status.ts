@@ -1,7 +1,8 @@
 import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
 import { loadPipelines, type Grain, type PipelineDefinition, type PipelineProblem } from './definition.js';
-import { inputVersion, partitionsWithData, type DateVersions } from './partitions.js';
+import { inputVersion, lastClosedPartition, partitionsWithData, type DateVersions } from './partitions.js';
+import { todayIn } from '../util/calendar.js';
 
 export type StaleReason = 'never-run' | 'new-data' | 'definition-changed';
 
@@ -72,6 +73,7 @@ export async function pipelineStatus(
   connection: Connection,
   pipeline: PipelineDefinition,
   versions: DateVersions,
+  today?: string,
 ): Promise<PipelineStatus> {
   const states = new Map(
     (
@@ -120,9 +122,26 @@ export async function pipelineStatus(
     description: pipeline.description,
     definitionHash: pipeline.definitionHash,
     partitionColumn: pipeline.partitionColumn,
-    watermark: watermarkOf(partitions),
+    watermark: cappedWatermark(watermarkOf(partitions), pipeline.grain, today ?? (await sessionToday(connection))),
     partitions,
   };
+}
+
+/**
+ * The watermark never passes the last closed partition: a partition with events dated after today (a clock set
+ * wrong, a test event) is not covered by the batch while events for today and later can still arrive, or every live
+ * event of today would count as late.
+ */
+function cappedWatermark(watermark: string | null, grain: Grain, today: string): string | null {
+  if (watermark === null) return null;
+  const closed = lastClosedPartition(today, grain);
+  return watermark < closed ? watermark : closed;
+}
+
+/** Today in the time zone the connection reads times in (the workspace's). */
+async function sessionToday(connection: Connection): Promise<string> {
+  const row = await connection.one<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`);
+  return todayIn(row?.tz ?? 'UTC');
 }
 
 /** For each pipeline, every partition: fresh or stale and why, last run, rows, checksum; and its watermark. */

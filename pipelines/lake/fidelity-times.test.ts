@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AT as at, lakeTest } from '../testing/lake.js';
+import { todayIn } from '../util/calendar.js';
+import { runPipelines } from '../batch/runner.js';
+import { workspaceStatus } from '../batch/status.js';
 
 /**
  * Import fidelity, times: event times as real exports write them, and the times a partition cannot name.
@@ -194,5 +197,26 @@ describe('times DuckDB reads that a cast alone misreads or misses', () => {
     expect(
       await query(`SELECT strftime("Time" AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS t FROM events ORDER BY _source_line`),
     ).toEqual([{ t: '2024-04-30 10:06:21' }, { t: '2024-05-01 08:31:27' }]);
+  });
+});
+
+describe('events dated after today', () => {
+  it('are kept and counted in the summary, and the batch watermark stays at the last closed partition', async () => {
+    const today = todayIn('UTC');
+    const day = (offset: number) => new Date(Date.parse(`${today}T12:00:00Z`) + offset * 86_400_000).toISOString();
+    const lines = [-2, -1, 3, 5].map((d, i) => `{"event_type":"UserVisitedWebsite","user_id":"u${i}","occurred_at":"${day(d)}"}`);
+    const result = await importContent('clock.ndjson', `${lines.join('\n')}\n`);
+    expect(result).toMatchObject({ status: 'imported', rows: 4 });
+    const furthest = day(5).slice(0, 10);
+    expect(result.notes).toContainEqual({
+      column: 'occurred_at',
+      kind: 'future-events',
+      detail: `2 events are dated after today (${today}), the furthest on ${furthest}: a clock set wrong? They are kept; the batch watermark stays at the last closed partition`,
+    });
+    await runPipelines(lake.t.workspace, { pipelines: ['daily_visits'] });
+    const status = await workspaceStatus(lake.t.workspace);
+    const daily = status.pipelines.find((p) => p.name === 'daily_visits');
+    expect(daily?.partitions.every((p) => p.fresh)).toBe(true);
+    expect(daily?.watermark).toBe(day(-1).slice(0, 10));
   });
 });

@@ -15,6 +15,7 @@ import type { ImportNote } from './notes.js';
 import { resolveStagedImport } from './lake-schema.js';
 import { frameSource } from './import-sources.js';
 import { describeReadAs, earlierImports, readAsText } from './replace.js';
+import { todayIn } from '../util/calendar.js';
 
 export interface ImportOptions extends OperationOptions {
   format?: ImportFormat | 'auto';
@@ -309,7 +310,12 @@ async function importUnlocked(
         .join(', ')}`;
     }
     if (staged) result.columns = staged.columns;
-    const notes = [...framed.notes, ...(staged?.notes ?? []), ...(schema?.notes ?? [])];
+    const notes = [
+      ...framed.notes,
+      ...(staged?.notes ?? []),
+      ...(schema?.notes ?? []),
+      ...(await futureEvents(workspace, importId)),
+    ];
     // The lake column each source field is read as, after schema evolution.
     if (result.columns && schema) {
       const lakeOf = new Map(schema.mappings.map((m) => [m.column, m]));
@@ -331,6 +337,28 @@ async function importUnlocked(
     if (Number(pending?.n ?? 0) === 0) await rm(stagingDir, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Events an import dated after today in the workspace's zone: kept (they are what the file says), but said, as a
+ * clock set wrong would put them there. The batch watermark never passes the last closed partition regardless.
+ */
+async function futureEvents(workspace: Workspace, importId: number): Promise<ImportNote[]> {
+  const today = todayIn(workspace.settings.timezone);
+  const row = await workspace.catalog.one<{ n: number; last: string | null }>(
+    `SELECT coalesce(sum(rows), 0)::DOUBLE AS n, strftime(max(event_date), '%Y-%m-%d') AS last
+     FROM lake_files WHERE import_id = $id AND event_date > CAST($today AS DATE)`,
+    { id: importId, today },
+  );
+  const n = Number(row?.n ?? 0);
+  if (n === 0) return [];
+  return [
+    {
+      column: 'occurred_at',
+      kind: 'future-events',
+      detail: `${n} event${n === 1 ? ' is' : 's are'} dated after today (${today}), the furthest on ${row?.last}: a clock set wrong? They are kept; the batch watermark stays at the last closed partition`,
+    },
+  ];
 }
 
 /** Rejects in line order, each with the text of its source line. */

@@ -17,7 +17,9 @@ export type ImportNoteKind =
   /** Values were changed in a documented way (sub-microsecond digits of event times, a decimal comma). */
   | 'converted'
   /** Records had the same key twice: the first value is kept. */
-  | 'duplicate-keys';
+  | 'duplicate-keys'
+  /** Events dated after today in the workspace's zone (a clock set wrong?): kept, and said. */
+  | 'future-events';
 
 export interface ImportNote {
   /** The lake column (or, for a name, the source field). */

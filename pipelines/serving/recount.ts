@@ -1,11 +1,12 @@
+import { todayIn } from '../util/calendar.js';
+import { lastClosedPartition } from '../batch/partitions.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { OperationOptions } from '../util/progress.js';
 import { importFile, type ImportFileResult } from '../lake/import.js';
 import { runPipelines, type RunResult } from '../batch/runner.js';
 import { loadPipelines } from '../batch/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
-import { inputRange, partitionOf } from '../batch/partitions.js';
-import type { Grain } from '../batch/definition.js';
+import { inputRange } from '../batch/partitions.js';
 import type { LiveView } from '../stream/live-view.js';
 
 export interface RecountResult {
@@ -48,20 +49,7 @@ async function lastImportedLine(workspace: Workspace, path: string): Promise<num
   return Number(last?.lines ?? 0);
 }
 
-/** Today's date in a time zone (the partition an event happening now belongs to). */
-export function todayIn(timezone: string, now = Date.now()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
-const DAY_MS = 86_400_000;
-const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
-
-/** The newest partition of a grain whose dates are all before `today`: closed, so no event should still arrive for it. */
-export function lastClosedPartition(today: string, grain: Grain): string {
-  let partition = partitionOf(dayBefore(today), grain);
-  while (inputRange(partition, grain).end >= today) partition = partitionOf(dayBefore(partition), grain);
-  return partition;
-}
+export { todayIn, lastClosedPartition };
 
 /**
  * Lets a live view drop state for partitions the batch layer now covers (bounded memory). Partitions
