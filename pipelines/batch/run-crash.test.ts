@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,33 @@ describe('a run killed at any moment', () => {
       }
     },
   );
+
+  it('leaves no table of a column-changing rebuild behind after a SIGKILL mid-run', async () => {
+    const definition = join(dir, 'pipelines', 'daily_visits.sql');
+    const original = await readFile(definition, 'utf8');
+    // The table exists with its columns (whatever ran before): only then does a change of columns rebuild it.
+    const before = await Workspace.open(dir);
+    await runPipelines(before, { pipelines: ['daily_visits'] });
+    await before.close();
+    // One more output column: the run rebuilds the table under another name and would swap it in at the end.
+    await writeFile(definition, original.replace(/AS visitors/, 'AS visitors, count(*) * 2 AS doubled'));
+    try {
+      expect(await runAndKill(dir, 5)).toBe(true);
+      const workspace = await Workspace.open(dir);
+      try {
+        expect(
+          await workspace.catalog.all(
+            `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%\\_\\_rebuild\\_%' ESCAPE '\\'`,
+          ),
+        ).toEqual([]);
+        await checkConsistent(workspace);
+      } finally {
+        await workspace.close();
+      }
+    } finally {
+      await writeFile(definition, original);
+    }
+  });
 
   it('then runs to exactly the generated truth', async () => {
     const workspace = await Workspace.open(dir);

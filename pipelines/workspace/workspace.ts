@@ -2,6 +2,7 @@ import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { ident } from '../util/sql.js';
 import { exists, listFilesRecursive } from '../util/fsx.js';
 import { Database, type Connection } from './db.js';
 import { migrateCatalog } from './catalog.js';
@@ -145,6 +146,7 @@ export class Workspace {
       const recovery = await recoverLake(paths, catalog);
       // A run still marked running belonged to a process that died: nothing of it was half-committed.
       await catalog.run(`UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'`);
+      await dropAbandonedRebuilds(catalog);
       await backfillImportColumns(catalog, paths.root);
       await rebuildLakeViews(catalog, paths.root);
       const catalogName = (await catalog.one<{ name: string }>('SELECT current_database() AS name'))?.name ?? 'recount';
@@ -207,6 +209,21 @@ export class Workspace {
     this.catalog.close();
     this.db.close();
   }
+}
+
+/**
+ * A run that rebuilds a pipeline's table under a new column set writes `<pipeline>__rebuild_<run id>` and swaps it in
+ * when every partition succeeded; a run killed before the swap left it behind. Such a table of a run that is over is
+ * dropped (only when that run exists: a user's table of the same shape stays).
+ */
+async function dropAbandonedRebuilds(catalog: Connection): Promise<void> {
+  const tables = await catalog.all<{ name: string }>(
+    `SELECT t.table_name AS name FROM duckdb_tables() t
+     JOIN runs r ON r.run_id = TRY_CAST(regexp_extract(t.table_name, '__rebuild_([0-9]+)$', 1) AS BIGINT)
+     WHERE t.schema_name = 'main' AND NOT t.temporary AND regexp_matches(t.table_name, '.+__rebuild_[0-9]+$')
+       AND r.status <> 'running'`,
+  );
+  for (const { name } of tables) await catalog.run(`DROP TABLE IF EXISTS ${ident(name)}`);
 }
 
 /** A staging folder an import of this process made: `<import id>-<8 hex digits>`. */
