@@ -33,7 +33,10 @@ async function serve(dir: string, log?: string) {
   const engine = await Engine.open({ dir, transport: 'browser', ...(log ? { log } : {}) });
   const server = await startBrowserServer({ engine, staticDir: RENDERER_DIR, uploadDir: join(dir, '.tmp', 'uploads') });
   return {
-    launchUrl: server.launchUrl,
+    /** A one-time launch link for each browser context that opens the app. */
+    get launchUrl() {
+      return server.newLaunchUrl();
+    },
     close: async () => {
       await server.close();
       await engine.close();

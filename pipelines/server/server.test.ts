@@ -167,19 +167,26 @@ describe('browser mode security', () => {
     expect(page.headers['x-frame-options']).toBe('DENY');
   });
 
-  it('the launch URL trades a right token for an HttpOnly, SameSite=Strict cookie, and refuses a wrong one', async () => {
+  it('the launch URL trades its one-time token for an HttpOnly, SameSite=Strict cookie once, and refuses a wrong one', async () => {
     const wrong = await send({ path: `/?token=${'f'.repeat(64)}`, headers: { Host: `127.0.0.1:${server.port}` } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
-    const right = await send({ path: `/?token=${server.token}`, headers: { Host: `127.0.0.1:${server.port}` } });
+    const launch = new URL(server.newLaunchUrl()).search;
+    const rebound = await send({ path: `/${launch}`, headers: { Host: 'evil.example' } });
+    expect(rebound.status).toBe(400);
+    const right = await send({ path: `/${launch}`, headers: { Host: `127.0.0.1:${server.port}` } });
     expect(right.status).toBe(302);
     expect(right.headers.location).toBe('/');
     const cookie = right.headers['set-cookie']?.[0] ?? '';
     expect(cookie).toContain(`${TOKEN_COOKIE}=${server.token}`);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
-    const rebound = await send({ path: `/?token=${server.token}`, headers: { Host: 'evil.example' } });
-    expect(rebound.status).toBe(400);
+    // Spent: the same link opens nothing again, and the session token itself is no launch link.
+    const again = await send({ path: `/${launch}`, headers: { Host: `127.0.0.1:${server.port}` } });
+    expect(again.status).toBe(401);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    const session = await send({ path: `/?token=${server.token}`, headers: { Host: `127.0.0.1:${server.port}` } });
+    expect(session.status).toBe(401);
   });
 
   it('refuses WebSocket upgrades from a foreign Origin, a foreign Host or without the token', async () => {
@@ -211,6 +218,56 @@ describe('browser mode security', () => {
     expect(path.startsWith(`${uploadDir}/`)).toBe(true);
     expect(await readdir(root.dir)).not.toContain('escape.ndjson');
     expect(await readdir(uploadDir)).toHaveLength(1);
+  });
+
+  it('refuses an upload over the limit, keeping nothing of it, and removes an upload once its import ends', async () => {
+    const small = await startBrowserServer({ engine, staticDir: join(root.dir, 'static'), uploadDir, maxUploadBytes: 1000 });
+    try {
+      const headers = {
+        ...good({ 'Content-Type': 'application/octet-stream' }),
+        Host: `127.0.0.1:${small.port}`,
+        Origin: `http://127.0.0.1:${small.port}`,
+        Cookie: `${TOKEN_COOKIE}=${small.token}`,
+      };
+      // The server started by emptying its upload folder: what an earlier one left is its own scratch.
+      expect(await readdir(uploadDir).catch(() => [])).toEqual([]);
+      const post = (path: string, body: Buffer, extra: Record<string, string> = {}) =>
+        new Promise<Reply>((resolve, reject) => {
+          const req = httpRequest(
+            { host: '127.0.0.1', port: small.port, method: 'POST', path, headers: { ...headers, ...extra } },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      // Declared too large, and too large without a length (chunked): both refused, nothing written.
+      expect((await post('/api/upload?name=big.ndjson', Buffer.alloc(5000, 32))).status).toBe(413);
+      expect((await post('/api/upload?name=big.ndjson', Buffer.alloc(5000, 32), { 'Transfer-Encoding': 'chunked' })).status).toBe(
+        413,
+      );
+      expect(await readdir(uploadDir).catch(() => [])).toEqual([]);
+      const line = '{"event_type":"a","occurred_at":"2026-10-01T10:00:00Z"}\n';
+      const uploaded = JSON.parse((await post('/api/upload?name=events.ndjson', Buffer.from(line))).body) as { path: string };
+      const imported = JSON.parse(
+        (
+          await post(
+            '/api/call',
+            Buffer.from(JSON.stringify({ id: 'i', method: 'lake.import', params: { paths: [uploaded.path] } })),
+            { 'Content-Type': 'application/json' },
+          )
+        ).body,
+      ) as { ok: boolean; result: { rows: number } };
+      expect(imported).toMatchObject({ ok: true, result: { rows: 1 } });
+      expect(await readdir(uploadDir)).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 });
 

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
 import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
@@ -16,18 +17,25 @@ export interface BrowserServerOptions {
   staticDir: string;
   port?: number;
   token?: string;
-  /** Where uploads (files dropped on the page) are written before they are imported. */
+  /** Where uploads (files dropped on the page) are written before they are imported (emptied at start). */
   uploadDir: string;
+  /** The largest upload accepted, in bytes (default 1 GiB). */
+  maxUploadBytes?: number;
 }
 
 export interface BrowserServer {
   url: string;
-  /** The launch URL: opening it sets the token cookie. */
+  /** The launch URL: opening it once sets the session cookie; it is spent then. */
   launchUrl: string;
+  /** Another one-time launch URL (for another browser, or a tab whose cookie is gone). */
+  newLaunchUrl(): string;
   port: number;
+  /** The session token, which the cookie holds (and scripts send as a Bearer token). */
   token: string;
   close(): Promise<void>;
 }
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,6 +68,23 @@ function refusedOverHttp(message: unknown): ResponseMessage | undefined {
   };
 }
 
+function uploadTooLarge(max: number): string {
+  return `the file is larger than the ${Math.round(max / 1024 ** 2)} MiB an upload may be (recount serve --max-upload-mb)`;
+}
+
+/**
+ * An uploaded file is the server's own copy, kept only until the import that read it ends (landed, failed or
+ * cancelled): nothing of the user's lingers in the workspace's scratch folder.
+ */
+async function removeImportedUploads(message: unknown, uploadDir: string): Promise<void> {
+  const { method, params } = (message ?? {}) as { method?: unknown; params?: { paths?: unknown } };
+  if (method !== 'lake.import' || !Array.isArray(params?.paths)) return;
+  const root = resolve(uploadDir) + sep;
+  for (const path of params.paths) {
+    if (typeof path === 'string' && resolve(path).startsWith(root)) await rm(resolve(path), { force: true });
+  }
+}
+
 async function readJson(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -78,6 +103,16 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? newToken();
+  // Launch tokens are one-time: a link in a terminal's scrollback or a browser's history opens nothing a second time.
+  const launchTokens = new Set<string>();
+  const mintLaunchToken = () => {
+    const launch = newToken();
+    launchTokens.add(launch);
+    return launch;
+  };
+  const maxUpload = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  // Uploads a crash left behind are this server's own scratch files.
+  await rm(options.uploadDir, { recursive: true, force: true });
   const staticRoot = resolve(options.staticDir);
   let port = options.port ?? 0;
   const headers = () => securityHeaders(port);
@@ -110,7 +145,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (!post && url.searchParams.has('token')) {
         const refusal = refuse(request, token, port, { stateChanging: false });
         if (refusal && refusal.status === 400) return send(response, 400, { error: refusal.reason });
-        if (!sameToken(url.searchParams.get('token') ?? undefined, token)) return send(response, 401, { error: 'wrong token' });
+        const given = url.searchParams.get('token') ?? '';
+        const launch = [...launchTokens].find((t) => sameToken(given, t));
+        if (!launch) {
+          return send(response, 401, {
+            error: 'this launch link was used already, or is not one: open the tab you have, or the link recount serve prints',
+          });
+        }
+        launchTokens.delete(launch);
         response.writeHead(302, {
           ...headers(),
           Location: '/',
@@ -130,7 +172,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (post && url.pathname === '/api/call') {
         const message = await readJson(request);
         const refused = refusedOverHttp(message);
-        return send(response, 200, refused ?? (await options.engine.handle(message)));
+        const answer = refused ?? (await options.engine.handle(message));
+        await removeImportedUploads(message, options.uploadDir);
+        return send(response, 200, answer);
       }
       if (post && url.pathname === '/api/cancel') {
         const message = CancelMessageSchema.parse(await readJson(request));
@@ -139,9 +183,26 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       }
       if (post && url.pathname === '/api/upload') {
         const name = (url.searchParams.get('name') ?? 'upload').replace(/[^\w .-]/g, '_').slice(0, 120) || 'upload';
+        const declared = Number(request.headers['content-length'] ?? 0);
+        if (declared > maxUpload) {
+          request.resume();
+          return send(response, 413, { error: uploadTooLarge(maxUpload) });
+        }
         await mkdir(options.uploadDir, { recursive: true });
         const path = join(options.uploadDir, `${randomBytes(4).toString('hex')}-${name}`);
-        await pipeline(request, createWriteStream(path));
+        let received = 0;
+        const limit = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            received += chunk.length;
+            done(received > maxUpload ? Object.assign(new Error(uploadTooLarge(maxUpload)), { status: 413 }) : null, chunk);
+          },
+        });
+        try {
+          await pipeline(request, limit, createWriteStream(path));
+        } catch (error) {
+          await rm(path, { force: true });
+          throw error;
+        }
         return send(response, 200, { path });
       }
       if (!post && url.pathname.startsWith('/api/download/')) {
@@ -192,7 +253,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,
-    launchUrl: `${url}?token=${token}`,
+    launchUrl: `${url}?token=${mintLaunchToken()}`,
+    newLaunchUrl: () => `${url}?token=${mintLaunchToken()}`,
     port,
     token,
     close: async () => {

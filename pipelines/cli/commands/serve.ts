@@ -25,6 +25,7 @@ interface ServeOptions {
   demo?: boolean;
   simulate?: boolean;
   json?: boolean;
+  maxUploadMb: string;
 }
 
 export function registerServe(program: Command): void {
@@ -36,6 +37,7 @@ export function registerServe(program: Command): void {
     .option('--log <file>', 'the event log the live view follows (default: logs/events.log in the workspace)')
     .option('--demo', 'create the demo workspace in the folder if it holds none (sample data, pipelines run, a demo notebook)')
     .option('--simulate', 'write demo traffic into the log, so live numbers move')
+    .option('--max-upload-mb <n>', 'the largest file a browser may upload for import', '1024')
     .option('--json', 'print {"url","launchUrl","port"} as one JSON line once serving')
     .action((options: ServeOptions) =>
       runCommand(async () => {
@@ -43,6 +45,9 @@ export function registerServe(program: Command): void {
         const port = options.port === undefined ? 0 : Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UserError(`--port must be a port number, not ${options.port}`);
+        const maxUploadMb = Number(options.maxUploadMb);
+        if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0)
+          throw new UserError(`--max-upload-mb must be a positive number, not ${options.maxUploadMb}`);
         if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new UserError('the app is not built yet; run `npm run build`');
         if (options.demo) {
           const demo = await ensureDemoWorkspace(dir);
@@ -64,6 +69,7 @@ export function registerServe(program: Command): void {
           staticDir: RENDERER_DIR,
           port,
           uploadDir: join(dir, '.tmp', 'uploads'),
+          maxUploadBytes: maxUploadMb * 1024 ** 2,
         });
         if (options.json)
           process.stdout.write(`${JSON.stringify({ url: server.url, launchUrl: server.launchUrl, port: server.port })}\n`);
