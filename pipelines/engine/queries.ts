@@ -1,3 +1,4 @@
+import { runUserWrites } from '../workspace/user-sql.js';
 import { randomBytes } from 'node:crypto';
 import type { Json } from '@duckdb/node-api';
 import type { Workspace } from '../workspace/workspace.js';
@@ -71,7 +72,7 @@ export class QueryResults {
           .then(() => true)
           .catch(() => false);
         if (!produced) {
-          const reader = await connection.read(body, undefined, options);
+          const reader = await runUserWrites(connection, body, options);
           await connection.run(
             `CREATE TEMP TABLE ${ident(table)} AS ${statementResult(reader.columnNames(), reader.getRowsJS() as unknown[][])}`,
           );

@@ -1,6 +1,7 @@
 import type { Json } from '@duckdb/node-api';
 import type { Connection } from './db.js';
 import { CancelledError } from '../util/errors.js';
+import { onlyReads, runUserWrites } from './user-sql.js';
 import { displayConverter, resultColumn, type ResultColumn } from '../util/values.js';
 
 export interface QueryStream {
@@ -16,6 +17,19 @@ export async function openQueryStream(
   timezone: string,
   signal?: AbortSignal,
 ): Promise<QueryStream> {
+  if (!(await onlyReads(connection, sql))) {
+    // Statements that write run under the catalog's guard (user-sql.ts), their last result read whole.
+    const reader = await runUserWrites(connection, sql, signal ? { signal } : {});
+    const converter = displayConverter(timezone);
+    const columns = reader.deduplicatedColumnNames().map((name, i) => resultColumn(name, reader.columnType(i)));
+    const rows = reader.convertRows(converter) as Json[][];
+    return {
+      columns,
+      batches: (async function* () {
+        for (let i = 0; i < rows.length; i += 2048) yield rows.slice(i, i + 2048);
+      })(),
+    };
+  }
   const onAbort = () => connection.interrupt();
   signal?.addEventListener('abort', onAbort, { once: true });
   let result;
