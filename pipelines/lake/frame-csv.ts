@@ -17,11 +17,24 @@ export interface CsvFrameRequest extends OperationOptions {
   dialect: CsvDialect;
   maxRecordBytes: number;
   copyPath: string;
+  /**
+   * A grown file continues an earlier import: the bytes it covered (checked against its hash, else the file was
+   * replaced and is framed whole) and the line it ended on; records starting on or before that line are not framed again.
+   */
+  resume?: { bytes: number; line: number; sha256: string };
+  /** Hold a last record that has no newline and is not whole (too few fields, or a quote open) for the next import. */
+  holdIncompleteTail?: boolean;
 }
 
 export interface CsvFrameResult {
   fileSha256: string;
   fileBytes: number;
+  /** Hash of the bytes up to endOffset, what a later import of the grown file checks its prefix against. */
+  sha256: string;
+  endOffset: number;
+  /** The file starts with the bytes the resumed import covered (true when nothing is resumed). */
+  prefixMatches: boolean;
+  heldTailBytes?: number;
   /** Column names from the header row (or column0… without one), unique and usable as DuckDB names. */
   columns: string[];
   /** Header names stored under another name, and why. */
@@ -170,43 +183,65 @@ export function csvColumnNames(
  * starts over on the next line. No line is lost to another's quote.
  */
 export async function frameCsv(request: CsvFrameRequest): Promise<CsvFrameResult> {
-  const { signal, onProgress, dialect } = request;
-  const framer = new CsvFramer(dialect, request.maxRecordBytes);
+  const { signal, onProgress, dialect, resume } = request;
+  const framer = new CsvFramer(dialect, request.maxRecordBytes, resume?.line ?? 0);
+  // The hash of whole lines only: a held last record leaves it at the last newline (as frame-ndjson.ts does).
   const hash = createHash('sha256');
+  let unhashed: Buffer[] = [];
+  let prefixMatches = resume === undefined;
   const out = createWriteStream(request.copyPath);
   let offset = 0;
   try {
     for await (const chunk of readBytes(request.path, request.gzip)) {
       throwIfAborted(signal);
-      hash.update(chunk);
+      if (resume && !prefixMatches && offset < resume.bytes && offset + chunk.length >= resume.bytes) {
+        const cut = resume.bytes - offset;
+        const prefix = hash.copy();
+        for (const part of unhashed) prefix.update(part);
+        prefix.update(chunk.subarray(0, cut));
+        prefixMatches = prefix.digest('hex') === resume.sha256;
+      }
+      const lastLf = chunk.lastIndexOf(LF);
+      if (lastLf >= 0) {
+        for (const part of unhashed) hash.update(part);
+        hash.update(chunk.subarray(0, lastLf + 1));
+        unhashed = [Buffer.from(chunk.subarray(lastLf + 1))];
+      } else unhashed.push(Buffer.from(chunk));
       offset += chunk.length;
       framer.push(chunk);
       const data = framer.takeOutput();
       if (data && !out.write(data)) await once(out, 'drain');
       onProgress?.({ phase: 'scanning', done: offset, unit: 'bytes', rows: framer.records });
     }
-    framer.end();
+    const held = framer.end(request.holdIncompleteTail === true && prefixMatches);
     const data = framer.takeOutput();
     if (data) out.write(data);
     out.end();
     await once(out, 'finish');
+    const whole = hash.copy();
+    for (const part of unhashed) whole.update(part);
+    if (!held) for (const part of unhashed) hash.update(part);
+    return {
+      fileSha256: whole.digest('hex'),
+      fileBytes: offset,
+      sha256: hash.digest('hex'),
+      endOffset: held ? offset - held : offset,
+      prefixMatches,
+      ...(held ? { heldTailBytes: held } : {}),
+      columns: framer.columns,
+      renames: framer.renames,
+      records: framer.records,
+      endLine: framer.line,
+      rejects: framer.rejects,
+      skippedLines: framer.skippedLines,
+      unclosedQuotesKept: framer.unclosedKept,
+      trailingDelimiters: framer.trailingDelimiters,
+      source: request.copyPath,
+    };
   } catch (error) {
     out.destroy();
     throw error;
   }
-  return {
-    fileSha256: hash.digest('hex'),
-    fileBytes: offset,
-    columns: framer.columns,
-    renames: framer.renames,
-    records: framer.records,
-    endLine: framer.line,
-    rejects: framer.rejects,
-    skippedLines: framer.skippedLines,
-    unclosedQuotesKept: framer.unclosedKept,
-    trailingDelimiters: framer.trailingDelimiters,
-    source: request.copyPath,
-  };
 }
 
 /** The byte-level state machine behind frameCsv: record boundaries, line numbers, and what each record needs. */
@@ -253,6 +288,8 @@ class CsvFramer {
   constructor(
     private readonly dialect: CsvDialect,
     private readonly max: number,
+    /** Records starting on or before this line were imported before (a grown file): framed, not written or rejected. */
+    private readonly skipThrough = 0,
   ) {
     this.delim = dialect.delimiter.charCodeAt(0);
     this.quote = dialect.quote ? dialect.quote.charCodeAt(0) : -1;
@@ -281,21 +318,24 @@ class CsvFramer {
     }
   }
 
-  end(): void {
+  /** Ends the last record; with `hold`, one that is not whole and has no newline is left out: its bytes are returned. */
+  end(hold = false): number | undefined {
     if (this.quoteInQuotes) {
       // The file ended right after a closing quote.
       this.quoteInQuotes = false;
       this.inQuotes = false;
     }
+    const partial = this.inQuotes || (this.headerFields >= 0 && this.fields < this.headerFields);
+    if (hold && this.recordBytes > 0 && !this.oversized && !this.spansLines() && partial) return this.recordBytes;
     for (;;) {
-      if (this.recordBytes === 0 && !this.oversized && !this.inQuotes && !this.quoteInQuotes) return;
+      if (this.recordBytes === 0 && !this.oversized && !this.inQuotes && !this.quoteInQuotes) return undefined;
       if ((this.inQuotes || this.fieldCountWrongAcrossLines()) && this.spansLines()) {
         this.push(this.reframe());
         continue;
       }
       this.endRecord();
       this.line++;
-      return;
+      return undefined;
     }
   }
 
@@ -539,7 +579,7 @@ class CsvFramer {
       // for, which DuckDB's reader drops too.
       values = (values ?? splitCsvRecord(text, this.dialect)).slice(0, -1);
       fields = values.length;
-      this.trailingDelimiters++;
+      if (this.recordStartLine > this.skipThrough) this.trailingDelimiters++;
     }
     if (this.headerFields === -2) {
       this.columns = Array.from({ length: fields }, (_, i) => `column${i}`);
@@ -551,6 +591,7 @@ class CsvFramer {
       this.reject(record, reason);
       return;
     }
+    if (this.recordStartLine <= this.skipThrough) return; // imported before
     if (unclosedKept) this.unclosedKept++;
     this.output.push(Buffer.from(`${this.recordStartLine}`), this.delimiterBuf);
     if (values || scanned?.reencode) {
@@ -564,6 +605,7 @@ class CsvFramer {
   }
 
   private reject(record: Buffer, reason: string): void {
+    if (this.recordStartLine <= this.skipThrough) return; // rejected by the import that covered it
     this.rejects.push({
       line: this.recordStartLine,
       reason,

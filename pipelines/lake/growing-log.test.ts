@@ -118,3 +118,35 @@ describe('a plain import of a file that may still grow', () => {
     ]);
   });
 });
+
+describe('a CSV file that grows', () => {
+  let t: TestWorkspace;
+  beforeEach(async () => {
+    t = await testWorkspace();
+  });
+  afterEach(() => t.cleanup());
+
+  it('imports only the rows appended since its last import, holding a last row still being written', async () => {
+    const csv = join(t.root, 'export.csv');
+    const row = (i: number) => `e${i},UserVisitedWebsite,2026-11-20T10:00:${String(i).padStart(2, '0')}Z,"Berlin, DE"`;
+    await writeFile(csv, `event_id,event_type,occurred_at,city\n${row(0)}\n${row(1)}\ne2,UserVisitedWebsite`);
+    expect(await importFile(t.workspace, csv)).toMatchObject({ status: 'imported', rows: 2, rejected: 0 });
+    appendFileSync(csv, `,2026-11-20T10:00:02Z,"Bonn"\n${row(3)}\n`);
+    expect(await importFile(t.workspace, csv)).toMatchObject({
+      status: 'imported',
+      rows: 2,
+      rejected: 0,
+      range: { linesFrom: 3, linesTo: 5 },
+    });
+    expect(await importFile(t.workspace, csv)).toMatchObject({ status: 'skipped' });
+    const rows = await t.workspace.catalog.all<{ event_id: string; line: number; city: string }>(
+      `SELECT event_id, _source_line::INTEGER AS line, city FROM raw_events ORDER BY line`,
+    );
+    expect(rows).toEqual([
+      { event_id: 'e0', line: 2, city: 'Berlin, DE' },
+      { event_id: 'e1', line: 3, city: 'Berlin, DE' },
+      { event_id: 'e2', line: 4, city: 'Bonn' },
+      { event_id: 'e3', line: 5, city: 'Berlin, DE' },
+    ]);
+  });
+});

@@ -166,15 +166,26 @@ async function frameCsvSource(path: string, detected: DetectedFormat, options: F
     head: detected.head ?? '',
     ...(detected.delimiter ? { delimiter: detected.delimiter } : {}),
   });
-  const frame = await frameCsv({
+  const previous = options.previous;
+  const resume = previous && (detected.gzip || (await stat(path)).size >= previous.bytesTo) ? previous : undefined;
+  const request = {
     path,
     gzip: detected.gzip,
     dialect,
     maxRecordBytes: options.maxLineBytes,
     copyPath: join(options.scratch, 'source.csv'),
+    // A CSV file may grow as a log does: a last record without its newline that is not whole waits for the next import.
+    holdIncompleteTail: !detected.gzip && options.holdIncompleteTail !== false,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  let frame = await frameCsv({
+    ...request,
+    ...(resume ? { resume: { bytes: resume.bytesTo, line: resume.linesTo, sha256: resume.sha256 } } : {}),
   });
+  const grown = resume !== undefined && frame.prefixMatches;
+  // Replaced rather than appended to: framed whole.
+  if (resume && !grown) frame = await frameCsv(request);
   return {
     source: {
       format: 'csv',
@@ -185,17 +196,20 @@ async function frameCsvSource(path: string, detected: DetectedFormat, options: F
       maxRecordBytes: options.maxLineBytes,
       ...(dialect.timeFormats ? { timeFormats: dialect.timeFormats } : {}),
     },
-    sha256: frame.fileSha256,
+    sha256: frame.sha256,
     fileSha256: frame.fileSha256,
     fileBytes: frame.fileBytes,
-    bytesFrom: 0,
-    bytesTo: frame.fileBytes,
-    linesFrom: 0,
+    bytesFrom: grown ? resume.bytesTo : 0,
+    bytesTo: frame.endOffset,
+    linesFrom: grown ? resume.linesTo : 0,
     linesTo: frame.endLine,
     rejects: frame.rejects,
+    ...(frame.heldTailBytes !== undefined ? { heldTailBytes: frame.heldTailBytes } : {}),
     rawSource: { path, gzip: detected.gzip },
     dialect,
     notes: csvFrameNotes(frame),
+    ...(grown ? { resumes: { importId: resume.importId, importedAt: resume.importedAt } } : {}),
+    ...(grown && frame.endOffset === resume.bytesTo ? { nothingNew: true } : {}),
   };
 }
 

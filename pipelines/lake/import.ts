@@ -182,7 +182,8 @@ async function importUnlocked(
   await mkdir(scratch, { recursive: true });
   const connection = await workspace.connect();
   try {
-    const previous = detected.format === 'ndjson' ? await lastImportOfPath(workspace, path, readAs) : undefined;
+    const previous =
+      detected.format === 'ndjson' || detected.format === 'csv' ? await lastImportOfPath(workspace, path, readAs) : undefined;
     const framed = await frameSource(path, detected, {
       connection,
       scratch,
