@@ -117,6 +117,8 @@ const LiveStateSchema = z.object({
     .nullable(),
   /** The simulator writing demo traffic into the log, when one runs. */
   simulating: z.boolean(),
+  /** What following the log found while Recount was stopped (rotations, a copytruncate, a damaged checkpoint). */
+  warnings: z.array(z.string()).optional(),
 });
 
 const ReasonValues = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));

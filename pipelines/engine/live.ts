@@ -88,6 +88,7 @@ export class LiveService {
           }
         : null,
       simulating: this.simulator?.controller.signal.aborted === false,
+      ...(session && session.warnings.length > 0 ? { warnings: [...session.warnings] } : {}),
     };
   }
 

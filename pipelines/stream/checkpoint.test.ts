@@ -102,8 +102,23 @@ describe('checkpoint store', () => {
     expect(read.value).toEqual(position);
     expect(read.warning).toMatch(/ignored an interrupted checkpoint write \(tail\.json\.tmp-99999\)/);
     await writeCheckpoint(store, { ...position, offset: 2000 });
-    expect(await readdir(dir)).toEqual(['tail.json']);
+    // The torn tmp file is gone; the checkpoint before the last one stays beside it, to fall back to.
+    expect((await readdir(dir)).sort()).toEqual(['tail.json', 'tail.json.prev']);
     expect(await readCheckpoint(store, TailPositionSchema)).toEqual({ value: { ...position, offset: 2000 } });
+  });
+
+  it('falls back to the checkpoint before a damaged one, and says so', async () => {
+    await writeCheckpoint(store, position);
+    await writeCheckpoint(store, { ...position, offset: 2000 });
+    const text = await readFile(store, 'utf8');
+    await writeFile(store, text.slice(0, Math.floor(text.length / 2)));
+    const read = await readCheckpoint(store, TailPositionSchema);
+    expect(read.value).toEqual(position);
+    expect(read.warning).toMatch(/is not valid JSON.*resumed from the checkpoint before it \(.*tail\.json\.prev\)/);
+    await writeFile(`${store}.prev`, '');
+    const neither = await readCheckpoint(store, TailPositionSchema);
+    expect(neither.value).toBeUndefined();
+    expect(neither.warning).toMatch(/there is no usable checkpoint before it/);
   });
 
   it('warns when only a torn tmp file exists', async () => {

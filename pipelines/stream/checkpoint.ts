@@ -8,8 +8,9 @@ import type { TailPosition } from './tailer.js';
 /**
  * A small durable store for one JSON value, such as the tailer's position. A write is tmp → fsync → rename → fsync dir,
  * so a reader sees the previous checkpoint or the new one. Reading never throws: anything unusable (torn, corrupt,
- * zero bytes as after a power loss on some filesystems — Filebeat #3537 — or written by a newer version) comes back as
- * no value and a warning, and the caller falls back to its start policy and shows the warning.
+ * zero bytes as after a power loss on some filesystems — Filebeat #3537 — or written by a newer version) falls back to
+ * the checkpoint before it, kept as `<path>.prev`, with a warning; with neither usable it comes back as no value and a
+ * warning, and the caller falls back to its start policy and shows the warning.
  */
 
 export const CHECKPOINT_VERSION = 1;
@@ -53,7 +54,19 @@ export async function readCheckpoint<T>(path: string, schema: z.ZodType<T>): Pro
     return { warning: `could not read checkpoint ${path} (${errorMessage(error)}); ignoring it` };
   }
   const parsed = parse(text, schema);
-  if (typeof parsed === 'string') return { warning: `checkpoint ${path} ${parsed}; ignoring it` };
+  if (typeof parsed === 'string') {
+    // Damaged (torn by a disk, cut by hand): the checkpoint before it holds a position and state written together,
+    // so resuming there reads the lines after it again and counts each once. Never a silent start from scratch.
+    const previous = await readFile(`${path}.prev`, 'utf8').catch(() => undefined);
+    const older = previous === undefined ? undefined : parse(previous, schema);
+    if (older !== undefined && typeof older !== 'string') {
+      return {
+        value: older.value,
+        warning: `checkpoint ${path} ${parsed}; resumed from the checkpoint before it (${path}.prev): the lines after it are read again, each counted once`,
+      };
+    }
+    return { warning: `checkpoint ${path} ${parsed}, and there is no usable checkpoint before it; ignoring it` };
+  }
   if (leftovers.length > 0) {
     return {
       value: parsed.value,
@@ -66,7 +79,7 @@ export async function readCheckpoint<T>(path: string, schema: z.ZodType<T>): Pro
 export async function writeCheckpoint(path: string, value: unknown): Promise<void> {
   const text = `${JSON.stringify({ version: CHECKPOINT_VERSION, savedAt: new Date().toISOString(), value })}\n`;
   try {
-    await writeFileAtomic(path, text);
+    await writeFileAtomic(path, text, { keepPrevious: true });
   } catch (error) {
     // Disk full, permission revoked…: the previous checkpoint is untouched; do not leave our torn tmp file behind.
     await rm(tmpPath(path), { force: true }).catch(() => {});

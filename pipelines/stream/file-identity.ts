@@ -159,3 +159,29 @@ export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+const COMPRESSED = /\.(gz|bz2|xz|zst|zip|lz4)$/i;
+
+/**
+ * The rotated copies of a log beside it, oldest first, as logrotate names them: `log.1` is newer than `log.2`, and
+ * dated names (`log-20261207`, `log.2026-12-07`) sort by their date. Compressed ones are left out: they are never read.
+ */
+export async function rotatedSiblings(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(
+    (n) => n !== base && (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && !COMPRESSED.test(n) && !/\.tmp-\d+$/.test(n),
+  );
+  const numbered = names
+    .map((n) => ({ n, k: /^\d+$/.test(n.slice(base.length + 1)) ? Number(n.slice(base.length + 1)) : undefined }))
+    .filter((x) => x.k !== undefined)
+    .sort((a, b) => (b.k as number) - (a.k as number))
+    .map((x) => x.n);
+  const dated = names.filter((n) => !numbered.includes(n)).sort();
+  const files: string[] = [];
+  for (const name of [...numbered, ...dated]) {
+    const stats = await stat(join(dir, name)).catch(() => undefined);
+    if (stats?.isFile()) files.push(join(dir, name));
+  }
+  return files;
+}

@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeEvents, type Truth } from '../../sample-data/generator/generate.js';
@@ -10,6 +10,13 @@ import { LiveSession } from './session.js';
 import { simulate } from './simulator.js';
 
 const PIPELINES = ['daily_visits', 'daily_orders', 'daily_payments', 'daily_funnel'];
+
+/** The one live checkpoint under a workspace's state folder. */
+async function findCheckpoint(stateDir: string): Promise<string> {
+  const found = (await readdir(stateDir, { recursive: true })).filter((p) => p.endsWith('checkpoint.json'));
+  expect(found).toHaveLength(1);
+  return join(stateDir, found[0] as string);
+}
 
 describe('a live session', () => {
   let t: TestWorkspace;
@@ -75,6 +82,29 @@ describe('a live session', () => {
     await appendFile(log, `${lines.slice(400).join('\n')}\n`);
     const resumed = await LiveSession.open(t.workspace, { log, start: 'end' });
     try {
+      await resumed.pollOnce();
+      expectState(resumed, lines.length);
+    } finally {
+      await resumed.close();
+    }
+  });
+
+  it('resumes from the checkpoint before a damaged one, counting every line once, and says so', async () => {
+    await appendFile(log, `${lines.slice(0, 200).join('\n')}\n`);
+    const first = await LiveSession.open(t.workspace, { log, start: 'beginning' });
+    await first.pollOnce();
+    await first.checkpoint();
+    await appendFile(log, `${lines.slice(200, 350).join('\n')}\n`);
+    await first.pollOnce();
+    await first.close();
+    // The newest checkpoint is cut in half, as a disk or a hand can do.
+    const checkpoints = await findCheckpoint(t.workspace.paths.state);
+    const text = await readFile(checkpoints, 'utf8');
+    await writeFile(checkpoints, text.slice(0, Math.floor(text.length / 2)));
+    await appendFile(log, `${lines.slice(350).join('\n')}\n`);
+    const resumed = await LiveSession.open(t.workspace, { log, start: 'end' });
+    try {
+      expect(resumed.warnings).toEqual([expect.stringMatching(/resumed from the checkpoint before it/)]);
       await resumed.pollOnce();
       expectState(resumed, lines.length);
     } finally {

@@ -57,6 +57,13 @@ export class LiveSession {
   private lastCheckpoint = 0;
   private eventsFile: string | null = null;
   readonly warnings: string[] = [];
+  /** Told of each warning found while following (the tailer's, at its first poll): the CLI prints them as they come. */
+  onWarning: ((warning: string) => void) | undefined;
+
+  private warn(warning: string): void {
+    this.warnings.push(warning);
+    this.onWarning?.(warning);
+  }
 
   private constructor(
     readonly workspace: Workspace,
@@ -100,9 +107,13 @@ export class LiveSession {
           )
         : undefined;
     if (caughtUp) resumeFrom = caughtUp.position;
+    const warnLater: ((w: string) => void)[] = [];
     const tailer = new Tailer({
       path: log,
       start: options.start,
+      onWarning: (w) => {
+        for (const listener of warnLater) listener(w);
+      },
       maxLineBytes: workspace.settings.import.maxLineBytes,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
@@ -121,6 +132,7 @@ export class LiveSession {
     }
     session.eventsFile = saved.value?.events ?? null;
     session.warnings.push(...warnings);
+    warnLater.push((w) => session.warn(w));
     return session;
   }
 
@@ -190,9 +202,10 @@ export class LiveSession {
     }
     await writeCheckpoint(join(this.dir, 'checkpoint.json'), { log: this.log, position, live: this.view.snapshot(), events });
     this.lastCheckpoint = Date.now();
-    // Older event files belong to checkpoints that were replaced.
+    // Older event files belong to checkpoints that were replaced, but for the one before this (checkpoint.json.prev,
+    // which a damaged checkpoint falls back to).
     for (const f of await readdir(this.dir))
-      if (f.startsWith('exact-events-') && f !== events) await rm(join(this.dir, f), { force: true });
+      if (f.startsWith('exact-events-') && f !== events && f !== this.eventsFile) await rm(join(this.dir, f), { force: true });
     this.eventsFile = events;
   }
 

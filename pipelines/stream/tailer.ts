@@ -3,10 +3,11 @@ import { isUtf8 } from 'node:buffer';
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { CancelledError, errorMessage, throwIfAborted } from '../util/errors.js';
 import { TailPositionSchema } from './checkpoint.js';
 import {
+  rotatedSiblings,
   EMPTY_SHA256,
   FINGERPRINT_BYTES,
   type FileId,
@@ -116,6 +117,11 @@ export interface TailerOptions {
   reuseBuffers?: boolean;
   /** Clock for rotateWaitMs deadlines; tests inject one. */
   now?: () => number;
+  /**
+   * What the tailer found of the file's history while it was stopped (files rotated twice, a copytruncate, a file gone):
+   * what it read to lose nothing, and what it could not.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export type TailStatus = {
@@ -544,21 +550,89 @@ export class Tailer {
 
   private async startFromCheckpoint(checkpoint: TailPosition, opened: OpenedFile | undefined): Promise<void> {
     this.nextGeneration = checkpoint.generation + 1;
+    const warn = (message: string) => this.options.onWarning?.(message);
     if (opened && sameFile(opened.id, checkpoint.file)) {
       const resumed = await this.resumeAt(opened.handle, opened.id, checkpoint);
-      this.current = resumed ?? new Reader(opened.handle, opened.id, this.nextGeneration++, 'restarted-offline-change');
+      if (resumed) {
+        this.current = resumed;
+        return;
+      }
+      // Truncated or rewritten while we were stopped. With copytruncate, the copy (log.1) holds what we had not read.
+      const copy = await this.findCopy(checkpoint, opened.id);
+      if (copy) {
+        copy.reader.deadline = this.now() + this.rotateWaitMs;
+        copy.reader.caughtUp = false;
+        this.draining.push(copy.reader);
+        warn(
+          `${this.path} was copied and truncated while Recount was stopped (copytruncate): the lines after line ${checkpoint.line} are read from the copy ${basename(copy.path)}; lines written between the copy and the truncation are in neither file and cannot be counted`,
+        );
+      } else {
+        warn(
+          `${this.path} was truncated or rewritten while Recount was stopped, and no copy of it beside it holds the lines after line ${checkpoint.line}: any written after the checkpoint and before that are lost; it is read again from its start`,
+        );
+      }
+      this.current = new Reader(opened.handle, opened.id, this.nextGeneration++, copy ? 'truncated' : 'restarted-offline-change');
       return;
     }
-    // The checkpoint's file is no longer at the path: if it was rotated while we were away, finish it first.
+    // The checkpoint's file is no longer at the path: if it was rotated while we were away, finish it first, then
+    // every file rotated after it (a second rotation while stopped would otherwise skip the one between).
     const rotated = await this.findRotated(checkpoint);
     if (rotated) {
-      rotated.deadline = this.now() + this.rotateWaitMs;
-      rotated.caughtUp = false;
-      this.draining.push(rotated);
+      rotated.reader.deadline = this.now() + this.rotateWaitMs;
+      rotated.reader.caughtUp = false;
+      this.draining.push(rotated.reader);
+      const newer = await this.rotatedAfter(rotated.path, [rotated.reader.id, ...(opened ? [opened.id] : [])]);
+      for (const reader of newer) {
+        reader.deadline = this.now() + this.rotateWaitMs;
+        reader.caughtUp = false;
+        this.draining.push(reader);
+      }
+      if (newer.length > 0) {
+        warn(
+          `${this.path} was rotated ${newer.length + 1} times while Recount was stopped: ${basename(rotated.path)} is finished from line ${checkpoint.line}, then ${newer.length === 1 ? 'the file rotated after it is' : `the ${newer.length} files rotated after it are`} read whole`,
+        );
+      }
+    } else {
+      warn(
+        `the file ${this.path} named when Recount stopped (at line ${checkpoint.line}) is gone, deleted or compressed by rotation: lines it held after that are not read, and could not be counted`,
+      );
     }
     const event: TailEvent = rotated ? 'rotated' : 'restarted-offline-change';
     if (opened) this.current = new Reader(opened.handle, opened.id, this.nextGeneration++, event);
     else this.nextEvent = event;
+  }
+
+  /** A rotated copy of the file (another inode) that still holds the bytes the checkpoint saw: copytruncate's copy. */
+  private async findCopy(checkpoint: TailPosition, current: FileId): Promise<{ reader: Reader; path: string } | undefined> {
+    for (const candidate of (await rotatedSiblings(this.path)).reverse()) {
+      const opened = await openFile(candidate).catch(() => undefined);
+      if (!opened) continue;
+      if (!sameFile(opened.id, current)) {
+        const reader = await this.resumeAt(opened.handle, opened.id, checkpoint).catch(() => undefined);
+        if (reader) return { reader, path: candidate };
+      }
+      await opened.handle.close().catch(() => {});
+    }
+    return undefined;
+  }
+
+  /** Readers from the start of every rotated file newer than `older` (none of the files `skip` names), oldest first. */
+  private async rotatedAfter(older: string, skip: FileId[]): Promise<Reader[]> {
+    const siblings = await rotatedSiblings(this.path);
+    const at = siblings.indexOf(older);
+    if (at < 0) return [];
+    const readers: Reader[] = [];
+    for (const candidate of siblings.slice(at + 1)) {
+      const opened = await openFile(candidate).catch(() => undefined);
+      if (!opened) continue;
+      if (skip.some((id) => sameFile(opened.id, id))) {
+        await opened.handle.close().catch(() => {});
+        continue;
+      }
+      readers.push(new Reader(opened.handle, opened.id, this.nextGeneration++, 'rotated'));
+      skip.push(opened.id);
+    }
+    return readers;
   }
 
   /** A reader at the checkpoint's offset, if this file still holds the bytes the checkpoint saw. */
@@ -575,14 +649,14 @@ export class Tailer {
     return reader;
   }
 
-  private async findRotated(checkpoint: TailPosition): Promise<Reader | undefined> {
+  private async findRotated(checkpoint: TailPosition): Promise<{ reader: Reader; path: string } | undefined> {
     for (const candidate of await filesWithIdentity(this.path, checkpoint.file)) {
       const opened = await openFile(candidate).catch(() => undefined);
       if (!opened) continue;
       const reader = sameFile(opened.id, checkpoint.file)
         ? await this.resumeAt(opened.handle, opened.id, checkpoint).catch(() => undefined)
         : undefined;
-      if (reader) return reader;
+      if (reader) return { reader, path: candidate };
       await opened.handle.close().catch(() => {});
     }
     return undefined;

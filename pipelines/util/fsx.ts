@@ -1,4 +1,4 @@
-import { open, rename, rm, mkdir, readdir, stat } from 'node:fs/promises';
+import { link, open, rename, rm, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** fsyncs a directory so that a rename into it survives a power loss (a no-op where directories cannot be opened). */
@@ -24,7 +24,15 @@ export async function fsyncFile(path: string): Promise<void> {
 }
 
 /** Writes a file so that readers see either the old or the new content, never a torn one: tmp, fsync, rename, fsync dir. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Replaces a file atomically: tmp → fsync → rename → fsync dir. With `keepPrevious`, the file it replaces stays as
+ * `<path>.prev` (a hard link, no copy), so a reader that finds the new one damaged can fall back to the one before.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { keepPrevious?: boolean } = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const handle = await open(tmp, 'w');
@@ -33,6 +41,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await handle.sync();
   } finally {
     await handle.close();
+  }
+  if (options.keepPrevious) {
+    const previous = `${path}.prev`;
+    await rm(`${previous}.tmp-${process.pid}`, { force: true });
+    const linked = await link(path, `${previous}.tmp-${process.pid}`)
+      .then(() => true)
+      .catch(() => false);
+    if (linked) await rename(`${previous}.tmp-${process.pid}`, previous);
   }
   await rename(tmp, path);
   await fsyncDir(dirname(path));

@@ -77,6 +77,10 @@ export function registerLive(program: Command): void {
             modes,
           });
           for (const w of session.warnings) process.stderr.write(`recount: ${w}\n`);
+          session.onWarning = (w) => {
+            if (options.json) process.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
+            process.stderr.write(`recount: ${w}\n`);
+          };
           let dirty = true;
           const redraw = terminal
             ? setInterval(() => {
