@@ -1,13 +1,13 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import type { Workspace, WorkspacePaths } from '../workspace/workspace.js';
+import type { Workspace } from '../workspace/workspace.js';
 import type { Connection } from '../workspace/db.js';
-import { exists, fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
+import { fsyncDir, fsyncFile, listFilesRecursive } from '../util/fsx.js';
 import { literal } from '../util/sql.js';
-import { rebuildLakeViews } from './views.js';
 import { recordColumns } from './lake-schema.js';
 import type { Resolution } from './schema.js';
 import { deleteRemovedFiles, lakeFirstSql, removeImports } from './replace.js';
+import { finishMoves } from '../workspace/pending-moves.js';
 import type { ProgressListener } from '../util/progress.js';
 
 export interface RejectRecord {
@@ -211,40 +211,4 @@ export async function commitImport(
   await deleteRemovedFiles(workspace.dir, removedFiles);
   timings['move files'] = Math.round(performance.now() - mark);
   return { timings, rows, duplicates, partitions };
-}
-
-/**
- * Renames the committed files of an import (or, with no import, of every import a crash left half-moved) from staging
- * into their partitions, then marks the moves done and rebuilds the lake's views in one transaction. A file already at
- * its final path was moved before the crash; a file in neither place is an error that leaves the move pending.
- */
-export async function finishMoves(
-  workspace: { dir: string; paths: Pick<WorkspacePaths, 'lakeEvents'> },
-  connection: Connection,
-  importId?: number,
-  onProgress?: ProgressListener,
-): Promise<number> {
-  const moves = await connection.all<{ staged: string; path: string }>(
-    `SELECT staged_path AS staged, final_path AS path FROM pending_moves ${importId === undefined ? '' : `WHERE import_id = ${importId}`} ORDER BY final_path`,
-  );
-  const dirs = new Set<string>();
-  for (const [i, move] of moves.entries()) {
-    onProgress?.({ phase: 'committing', done: i, total: moves.length, unit: 'partitions' });
-    const staged = join(workspace.dir, move.staged);
-    const target = join(workspace.dir, move.path);
-    if (await exists(staged)) {
-      await mkdir(dirname(target), { recursive: true });
-      await rename(staged, target);
-    } else if (!(await exists(target))) {
-      throw new Error(`${move.path}: committed, but neither it nor its staged file ${move.staged} exists`);
-    }
-    dirs.add(dirname(target));
-  }
-  for (const dir of dirs) await fsyncDir(dir);
-  if (dirs.size > 0) await fsyncDir(workspace.paths.lakeEvents);
-  await connection.transaction(async () => {
-    await connection.run(`DELETE FROM pending_moves ${importId === undefined ? '' : `WHERE import_id = ${importId}`}`);
-    await rebuildLakeViews(connection, workspace.dir);
-  });
-  return moves.length;
 }

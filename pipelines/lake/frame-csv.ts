@@ -7,9 +7,7 @@ import type { OperationOptions } from '../util/progress.js';
 import { readBytes } from './read-bytes.js';
 import { RAW_LIMIT, type FrameReject } from './frame-ndjson.js';
 import type { CsvDialect } from './csv-dialect.js';
-
-/** The column a normalized CSV copy starts with: the physical line where the record began. */
-export const LINE_COLUMN = '__recount_line';
+import { LINE_COLUMN } from './plan.js';
 
 export interface CsvFrameRequest extends OperationOptions {
   path: string;

@@ -1,11 +1,13 @@
 import { ident, literal } from '../util/sql.js';
 import { CANONICAL_FIELDS, type CanonicalField } from '../workspace/settings.js';
-import { LINE_COLUMN } from './frame-csv.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { localDateSql, typedToTimestamptz } from './timestamps.js';
 import { SUB_MICROSECOND, parseDateSql, parseTimeSql, type TimeFormat } from './time-formats.js';
 import { LAKE_META_COLUMNS } from './views.js';
 import { JSON_NUMBER, doubleKeepsSql, numericFirstLookColumns } from './numbers.js';
+
+/** The column a normalized CSV copy starts with: the physical line where the record began. */
+export const LINE_COLUMN = '__recount_line';
 
 /**
  * How an import's staged rows are held in DuckDB:

@@ -3,7 +3,8 @@ import type { Connection } from '../workspace/db.js';
 import { UserError, duckdbMessage } from '../util/errors.js';
 import { ident, literal } from '../util/sql.js';
 import type { OperationOptions } from '../util/progress.js';
-import { LINE_COLUMN } from './frame-csv.js';
+import { LINE_COLUMN } from './plan.js';
+import { ndjsonRecordsReader, normalizeType } from './records.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { lakeStructure, mergeStructures, type Structure } from './json-structure.js';
 import type { ImportNote } from './notes.js';
@@ -84,12 +85,6 @@ export interface StageResult {
   decimalComma: boolean;
 }
 
-/** Each line of an NDJSON file as one MAP of every key to its value as text (a line that is not an object: NULL). */
-export function ndjsonRecordsReader(path: string, maxObjectBytes: number, extra = ''): string {
-  return `read_json(${literal(path)}, format = 'newline_delimited', ignore_errors = true,
-        maximum_object_size = ${Math.max(16 << 20, maxObjectBytes * 2)}, records = false, columns = {json: 'MAP(VARCHAR, VARCHAR)'}${extra})`;
-}
-
 function readerFor(source: StageSource, extra = ''): string {
   switch (source.format) {
     case 'ndjson':
@@ -144,14 +139,6 @@ export async function loadStaged(
   }
   const row = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${STAGED_TABLE}`);
   return Number(row?.n ?? 0);
-}
-
-/** DuckDB's types are kept, except UUIDs, which are ids and compare as text, and all-NULL samples, which say nothing. */
-export function normalizeType(type: string): string {
-  if (type === 'NULL' || type === '"NULL"') return 'JSON';
-  // Very deep or wide nested types (a depth-1000 array) are kept as JSON rather than as a type nobody can query.
-  if (type.length > 2000 || (type.match(/\[\]|STRUCT\(|MAP\(/g) ?? []).length > 16) return 'JSON';
-  return type.replace(/\bUUID\b/g, 'VARCHAR').replace(/\bNULL\b/g, 'JSON');
 }
 
 async function mapFields(request: StageRequest): Promise<SourceField[]> {

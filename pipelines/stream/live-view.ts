@@ -11,7 +11,7 @@ import { loadPipelines, type PipelineDefinition } from '../batch/definition.js';
 import { parseStatement, referencedColumns } from '../batch/ast.js';
 import { CANONICAL_FIELDS } from '../workspace/settings.js';
 import { buildPlan, recordIdentitySql, selectRejects, selectTypedRows, type PlanInput, type SourceField } from '../lake/plan.js';
-import { ndjsonRecordsReader, normalizeType } from '../lake/stage.js';
+import { ndjsonRecordsReader, normalizeType } from '../lake/records.js';
 import { readLinesByNumber } from '../lake/read-bytes.js';
 import { CANONICAL_COLUMNS, LAKE_META_COLUMNS } from '../lake/views.js';
 import {

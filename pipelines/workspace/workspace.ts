@@ -9,7 +9,7 @@ import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
 import { rebuildLakeViews } from '../lake/views.js';
 import { backfillImportColumns } from '../lake/lake-schema.js';
-import { finishMoves } from '../lake/commit.js';
+import { finishMoves } from './pending-moves.js';
 import { setKnownTimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
