@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initWorkspace } from '../pipelines/engine/init.js';
-import { Workspace } from '../pipelines/workspace/workspace.js';
+import { initWorkspace, openWorkspace } from '../pipelines/engine/init.js';
+import type { Workspace } from '../pipelines/workspace/workspace.js';
 import { importFile } from '../pipelines/lake/import.js';
 import { runPipelines, type RunRequest } from '../pipelines/batch/runner.js';
 import { writeEvents } from '../sample-data/generator/generate.js';
@@ -22,7 +22,7 @@ export async function benchBatch(report: Report): Promise<void> {
   const dir = join(BENCH_DIR, 'batch-ws');
   await rm(dir, { recursive: true, force: true });
   await initWorkspace(dir);
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     await importFile(workspace, data.path);
     const full = await timedRun(workspace, { full: true });

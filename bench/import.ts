@@ -2,12 +2,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Workspace } from '../pipelines/workspace/workspace.js';
 import { importFile } from '../pipelines/lake/import.js';
 import { literal } from '../pipelines/util/sql.js';
 import { localDateSql } from '../pipelines/lake/timestamps.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { median, type Report } from './report.js';
+import { openWorkspace, initWorkspace } from '../pipelines/engine/init.js';
 
 export const IMPORT_DATASET = { days: 90, eventsPerDay: 11_200, seed: 1, duplicates: 0.02, late: 0.01, malformed: 0 };
 
@@ -41,8 +41,8 @@ async function bareCopy(file: string, out: string, shape: 'bare' | 'lake columns
 
 async function recountImport(file: string, dir: string): Promise<{ ms: number; rows: number; timings: Record<string, number> }> {
   await rm(dir, { recursive: true, force: true });
-  await Workspace.init(dir);
-  const workspace = await Workspace.open(dir);
+  await initWorkspace(dir);
+  const workspace = await openWorkspace(dir);
   try {
     const started = performance.now();
     const result = await importFile(workspace, file);

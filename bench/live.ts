@@ -3,8 +3,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { initWorkspace } from '../pipelines/engine/init.js';
-import { Workspace } from '../pipelines/workspace/workspace.js';
+import { initWorkspace, openWorkspace } from '../pipelines/engine/init.js';
+import type { Workspace } from '../pipelines/workspace/workspace.js';
 import { LiveView, type LiveIngest } from '../pipelines/stream/live-view.js';
 import { LiveSession } from '../pipelines/stream/session.js';
 import { Tailer } from '../pipelines/stream/tailer.js';
@@ -73,7 +73,7 @@ export async function benchLive(report: Report): Promise<void> {
   const dir = join(BENCH_DIR, 'live-ws');
   await rm(dir, { recursive: true, force: true });
   await initWorkspace(dir);
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     // Throughput: the whole file into the live view, exact mode, every realtime pipeline, read whole and in batches;
     // three rounds, each the bare loop and then ours, and the median of each (this machine's speed drifts from minute

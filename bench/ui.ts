@@ -5,10 +5,9 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../pipelines/testing/chromium.js';
 import { Engine } from '../pipelines/engine/engine.js';
 import { demoNotebook, ensureDemoWorkspace } from '../pipelines/engine/demo.js';
-import { initWorkspace } from '../pipelines/engine/init.js';
+import { initWorkspace, openWorkspace } from '../pipelines/engine/init.js';
 import { startBrowserServer } from '../pipelines/server/server.js';
 import { RENDERER_DIR } from '../pipelines/app/paths.js';
-import { Workspace } from '../pipelines/workspace/workspace.js';
 import { importFile } from '../pipelines/lake/import.js';
 import { serializeNotebook } from '../pipelines/notebooks/format.js';
 import { BENCH_DIR, dataset } from './data.js';
@@ -46,7 +45,7 @@ async function serve(dir: string, log?: string) {
 
 /** The same SQL straight through DuckDB in this process: materialized, then its first page read. */
 async function bareQuery(dir: string, sql: string): Promise<number> {
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     const connection = await workspace.connect();
     const started = performance.now();
@@ -145,7 +144,7 @@ export async function benchUi(report: Report): Promise<void> {
     const bigDir = join(BENCH_DIR, 'ui-million');
     await rm(bigDir, { recursive: true, force: true });
     await initWorkspace(bigDir);
-    const workspace = await Workspace.open(bigDir);
+    const workspace = await openWorkspace(bigDir);
     try {
       const imported = await importFile(workspace, data.path);
       if (imported.status !== 'imported') throw new Error(`bench import failed: ${imported.error}`);

@@ -7,8 +7,8 @@ import { writeEvents, type Truth } from '../../sample-data/generator/generate.js
 import { EXPECTED, READ_BACK } from '../../sample-data/generator/expected.js';
 import { tempDir } from '../testing/fixtures.js';
 import { REPO_ROOT } from '../testing/cli.js';
-import { initWorkspace } from '../engine/init.js';
-import { Workspace } from '../workspace/workspace.js';
+import { initWorkspace, openWorkspace } from '../engine/init.js';
+import type { Workspace } from '../workspace/workspace.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from './runner.js';
 
@@ -69,7 +69,7 @@ describe('a run killed at any moment', () => {
       { days: 40, eventsPerDay: 400, seed: 5, duplicates: 0.02, late: 0.02, malformed: 0 },
       'ndjson',
     );
-    const workspace = await Workspace.open(dir);
+    const workspace = await openWorkspace(dir);
     await importFile(workspace, file);
     await workspace.close();
   }, 120_000);
@@ -79,7 +79,7 @@ describe('a run killed at any moment', () => {
     'leaves no partition doubled or half-written after a SIGKILL once %i partitions finished',
     async (after) => {
       expect(await runAndKill(dir, after)).toBe(true);
-      const workspace = await Workspace.open(dir);
+      const workspace = await openWorkspace(dir);
       try {
         await checkConsistent(workspace);
         const [interrupted] = (await workspace.catalog.all(`SELECT status FROM runs ORDER BY run_id DESC LIMIT 1`)) as {
@@ -96,14 +96,14 @@ describe('a run killed at any moment', () => {
     const definition = join(dir, 'pipelines', 'daily_visits.sql');
     const original = await readFile(definition, 'utf8');
     // The table exists with its columns (whatever ran before): only then does a change of columns rebuild it.
-    const before = await Workspace.open(dir);
+    const before = await openWorkspace(dir);
     await runPipelines(before, { pipelines: ['daily_visits'] });
     await before.close();
     // One more output column: the run rebuilds the table under another name and would swap it in at the end.
     await writeFile(definition, original.replace(/AS visitors/, 'AS visitors, count(*) * 2 AS doubled'));
     try {
       expect(await runAndKill(dir, 5)).toBe(true);
-      const workspace = await Workspace.open(dir);
+      const workspace = await openWorkspace(dir);
       try {
         expect(
           await workspace.catalog.all(
@@ -120,7 +120,7 @@ describe('a run killed at any moment', () => {
   });
 
   it('then runs to exactly the generated truth', async () => {
-    const workspace = await Workspace.open(dir);
+    const workspace = await openWorkspace(dir);
     try {
       expect((await runPipelines(workspace, { full: true })).status).toBe('succeeded');
       await checkConsistent(workspace);

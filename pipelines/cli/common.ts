@@ -1,14 +1,15 @@
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { Workspace } from '../workspace/workspace.js';
+import type { Workspace } from '../workspace/workspace.js';
 import { CancelledError, UserError, errorMessage } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
+import { openWorkspace } from '../engine/init.js';
 
 export const workspaceOption = () =>
   new Option('-w, --workspace <dir>', 'workspace folder').env('RECOUNT_WORKSPACE').makeOptionMandatory();
 
 export async function withWorkspace<T>(dir: string, work: (workspace: Workspace) => Promise<T>): Promise<T> {
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     return await work(workspace);
   } finally {

@@ -4,12 +4,12 @@ import { writeEvents, type GenerateOptions } from '../../sample-data/generator/g
 import { toNdjson } from '../../sample-data/generator/formats.js';
 import { Random } from '../../sample-data/generator/random.js';
 import { SessionModel, type GeneratedEvent } from '../../sample-data/generator/model.js';
-import { Workspace, SETTINGS_FILE } from '../workspace/workspace.js';
+import { SETTINGS_FILE } from '../workspace/workspace.js';
 import { exists } from '../util/fsx.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
 import { serializeNotebook, type Notebook } from '../notebooks/format.js';
-import { initWorkspace } from './init.js';
+import { initWorkspace, openWorkspace } from './init.js';
 
 export const DEMO_LOG = join('logs', 'events.log');
 export const DEMO_NOTEBOOK = 'Shop overview';
@@ -134,7 +134,7 @@ export async function ensureDemoWorkspace(
   await mkdir(dir, { recursive: true });
   await writeFile(building, 'the demo workspace is being built; if this file stays, the next start builds it again\n');
   await initWorkspace(dir, { timezone: 'UTC' });
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     // Written after opening: opening a workspace clears its scratch folder.
     const history = join(workspace.paths.tmp, 'demo-history.ndjson');

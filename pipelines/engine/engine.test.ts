@@ -6,12 +6,11 @@ import { EXPECTED } from '../../sample-data/generator/expected.js';
 import type { GeneratedEvent } from '../../sample-data/generator/model.js';
 import { tempDir } from '../testing/fixtures.js';
 import { normalizeRows } from '../testing/rows.js';
-import { initWorkspace } from './init.js';
+import { initWorkspace, openWorkspace } from './init.js';
 import { Engine } from './engine.js';
 import type { EngineEvent, Method, Params, Result } from '../api/contract.js';
 import { parseNotebook } from '../notebooks/format.js';
 import { demoHistory, demoLogLines, demoNotebook, ensureDemoWorkspace, DEMO_NOTEBOOK } from './demo.js';
-import { Workspace } from '../workspace/workspace.js';
 
 let counter = 0;
 async function call<M extends Method>(engine: Engine, method: M, params: Params<M>): Promise<Result<M>> {
@@ -192,7 +191,7 @@ describe('the demo workspace', () => {
       // The lake ends with yesterday: today belongs to the live view.
       const history = generated.events.filter((e) => e.occurred_at_ms < Date.parse('2026-11-25T00:00:00Z'));
       expect(generated.events.length - history.length).toBeGreaterThan(0);
-      const workspace = await Workspace.open(dir);
+      const workspace = await openWorkspace(dir);
       try {
         const days = await workspace.catalog.all<{ d: string; n: number }>(
           `SELECT strftime(event_date, '%Y-%m-%d') AS d, count(*)::DOUBLE AS n FROM events GROUP BY 1 ORDER BY 1`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ZodError, type z } from 'zod';
-import { Workspace } from '../workspace/workspace.js';
+import type { Workspace } from '../workspace/workspace.js';
 import { CancelledError, UserError, errorMessage } from '../util/errors.js';
 import { ident } from '../util/sql.js';
 import { writeFileAtomic } from '../util/fsx.js';
@@ -24,7 +24,7 @@ import { runHistory } from '../batch/history.js';
 import { exportData, exportQuery } from '../batch/export.js';
 import { servedView } from '../serving/served.js';
 import { reconcile } from '../serving/reconcile.js';
-import { initWorkspace } from './init.js';
+import { initWorkspace, openWorkspace } from './init.js';
 import { QueryResults } from './queries.js';
 import { Notebooks } from './notebooks.js';
 import { LiveService } from './live.js';
@@ -69,7 +69,7 @@ export class Engine {
   }
 
   private async openWorkspace(dir: string, log?: string): Promise<void> {
-    this.workspace = await Workspace.open(dir);
+    this.workspace = await openWorkspace(dir);
     this.queries = new QueryResults(this.workspace);
     this.notebooks = new Notebooks(this.workspace);
     this.live = new LiveService(this.workspace, log, (e) => this.emit(e));
@@ -168,7 +168,7 @@ export class Engine {
       const target = resolve(dir);
       if (create) await initWorkspace(target, timezone ? { timezone } : {});
       // Check before closing the current one, so a bad choice leaves the app where it was.
-      const check = await Workspace.open(target);
+      const check = await openWorkspace(target);
       await check.close();
       await this.live.stop();
       this.queries.closeAll();

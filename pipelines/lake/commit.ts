@@ -7,7 +7,7 @@ import { literal } from '../util/sql.js';
 import { recordColumns } from './lake-schema.js';
 import type { Resolution } from './schema.js';
 import { deleteRemovedFiles, lakeFirstSql, removeImports } from './replace.js';
-import { finishMoves } from '../workspace/pending-moves.js';
+import { finishMoves } from './recovery.js';
 import type { ProgressListener } from '../util/progress.js';
 
 export interface RejectRecord {

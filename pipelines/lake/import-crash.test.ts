@@ -8,9 +8,9 @@ import { writeEvents } from '../../sample-data/generator/generate.js';
 import { listFilesRecursive } from '../util/fsx.js';
 import { tempDir } from '../testing/fixtures.js';
 import { REPO_ROOT } from '../testing/cli.js';
-import { Workspace } from '../workspace/workspace.js';
 import { CancelledError } from '../util/errors.js';
 import { importFile } from './import.js';
+import { openWorkspace, initWorkspace } from '../engine/init.js';
 
 const CHILD = fileURLToPath(new URL('../testing/import-child.ts', import.meta.url));
 
@@ -42,7 +42,7 @@ async function outsideReader(dir: string): Promise<{ files: string[]; rows: numb
 }
 
 async function lakeState(dir: string): Promise<LakeState & { staging: string[]; orphansRemoved: number; rolledForward: number }> {
-  const workspace = await Workspace.open(dir);
+  const workspace = await openWorkspace(dir);
   try {
     const manifest = ((await workspace.catalog.all('SELECT path FROM lake_files ORDER BY path')) as { path: string }[]).map(
       (r) => r.path,
@@ -105,7 +105,7 @@ describe('an import killed at any moment', () => {
   beforeAll(async () => {
     root = await tempDir();
     dir = join(root.dir, 'ws');
-    await Workspace.init(dir, { timezone: 'Asia/Kolkata' });
+    await initWorkspace(dir, { timezone: 'Asia/Kolkata' });
     const baseline = join(root.dir, 'baseline.ndjson');
     await writeEvents(baseline, { days: 3, eventsPerDay: 500, seed: 3, duplicates: 0.02, late: 0, malformed: 0 }, 'ndjson');
     big = join(root.dir, 'big.ndjson');
@@ -115,8 +115,8 @@ describe('an import killed at any moment', () => {
       })
     ).lines;
     cancelDir = join(root.dir, 'cancelled');
-    await Workspace.init(cancelDir);
-    const workspace = await Workspace.open(dir);
+    await initWorkspace(cancelDir);
+    const workspace = await openWorkspace(dir);
     expect((await importFile(workspace, baseline)).status).toBe('imported');
     await workspace.close();
     const state = await lakeState(dir);
@@ -166,7 +166,7 @@ describe('an import killed at any moment', () => {
     async (phase) => {
       const controller = new AbortController();
       let aborted = false;
-      const workspace = await Workspace.open(cancelDir);
+      const workspace = await openWorkspace(cancelDir);
       try {
         const outcome = importFile(workspace, big, {
           signal: controller.signal,
@@ -191,7 +191,7 @@ describe('an import killed at any moment', () => {
 
   it('imports the file completely after the crashes', async () => {
     const state = await lakeState(dir);
-    const workspace = await Workspace.open(dir);
+    const workspace = await openWorkspace(dir);
     try {
       const result = await importFile(workspace, big);
       if (state.imports === before.imports) {

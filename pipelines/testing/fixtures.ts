@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Workspace } from '../workspace/workspace.js';
-import { initWorkspace } from '../engine/init.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { initWorkspace, openWorkspace } from '../engine/init.js';
 
 /** Test support: temporary folders and workspaces that clean up after themselves. */
 export async function tempDir(prefix = 'recount-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -26,10 +26,10 @@ export async function testWorkspace(options: { timezone?: string } = {}): Promis
   const handle: TestWorkspace = {
     dir,
     root,
-    workspace: await Workspace.open(dir),
+    workspace: await openWorkspace(dir),
     async reopen() {
       await handle.workspace.close();
-      handle.workspace = await Workspace.open(dir);
+      handle.workspace = await openWorkspace(dir);
       return handle.workspace;
     },
     async cleanup() {

@@ -1,10 +1,10 @@
 // A child process for crash tests: imports one file and prints each progress phase as a JSON line,
 // so the parent can SIGKILL it at a chosen moment.
-import { Workspace } from '../workspace/workspace.js';
 import { importFile } from '../lake/import.js';
+import { openWorkspace } from '../engine/init.js';
 
 const [workspaceDir, file] = process.argv.slice(2) as [string, string];
-const workspace = await Workspace.open(workspaceDir);
+const workspace = await openWorkspace(workspaceDir);
 let last = '';
 const result = await importFile(workspace, file, {
   onProgress: (p) => {

@@ -1,15 +1,11 @@
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { ident } from '../util/sql.js';
-import { exists, listFilesRecursive } from '../util/fsx.js';
+import { exists } from '../util/fsx.js';
 import { Database, type Connection } from './db.js';
 import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
-import { rebuildLakeViews } from '../lake/views.js';
-import { backfillImportColumns } from '../lake/lake-schema.js';
-import { finishMoves } from './pending-moves.js';
 import { setKnownTimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
@@ -62,6 +58,19 @@ export interface RecoveryReport {
 }
 
 /**
+ * What a layer repairs or prepares when a workspace opens, before anything reads it: the lake finishes or clears a
+ * crashed import and rebuilds its views, the batch layer closes runs a dead process left. The kernel runs the steps it
+ * is given, in order, under DuckDB's file lock; it knows none of the layers' tables.
+ */
+export type OpenStep = (context: OpenContext) => Promise<Partial<RecoveryReport> | void>;
+
+export interface OpenContext {
+  paths: WorkspacePaths;
+  settings: Settings;
+  catalog: Connection;
+}
+
+/**
  * A folder the user owns: settings, the event lake, the DuckDB catalog with summary tables, pipeline
  * definitions and notebooks. Opening it takes DuckDB's single-writer lock and repairs whatever a crash
  * left behind before anything reads the lake.
@@ -94,7 +103,7 @@ export class Workspace {
   /** Creates the workspace's folders, settings and catalog; `seed` adds files (default pipelines) before it is marked done. */
   static async init(
     dir: string,
-    options: { timezone?: string; seed?: (paths: WorkspacePaths) => Promise<void> } = {},
+    options: { timezone?: string; seed?: (paths: WorkspacePaths) => Promise<void>; steps?: readonly OpenStep[] } = {},
   ): Promise<InitResult> {
     const paths = workspacePaths(dir);
     if (await exists(paths.settings)) {
@@ -112,7 +121,7 @@ export class Workspace {
     try {
       const connection = await db.connect();
       await migrateCatalog(connection);
-      await rebuildLakeViews(connection, paths.root);
+      for (const step of options.steps ?? []) await step({ paths, settings, catalog: connection });
       await connection.run('CHECKPOINT');
       connection.close();
     } finally {
@@ -122,7 +131,7 @@ export class Workspace {
     return { created: true, paths, settings };
   }
 
-  static async open(dir: string): Promise<Workspace> {
+  static async open(dir: string, steps: readonly OpenStep[] = []): Promise<Workspace> {
     const paths = workspacePaths(dir);
     if (!(await exists(paths.settings))) {
       throw new UserError(
@@ -143,12 +152,11 @@ export class Workspace {
         (await catalog.all<{ name: string }>('SELECT name FROM pg_timezone_names() ORDER BY name')).map((r) => r.name),
       );
       await migrateCatalog(catalog);
-      const recovery = await recoverLake(paths, catalog);
-      // A run still marked running belonged to a process that died: nothing of it was half-committed.
-      await catalog.run(`UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'`);
-      await dropAbandonedRebuilds(catalog);
-      await backfillImportColumns(catalog, paths.root);
-      await rebuildLakeViews(catalog, paths.root);
+      // Scratch of a process that is gone (sanitized copies, DuckDB's spill files of finished queries).
+      await rm(paths.tmp, { recursive: true, force: true }).catch(() => {});
+      await mkdir(paths.tmp, { recursive: true });
+      const recovery: RecoveryReport = { stagingRemoved: 0, orphansRemoved: 0, rolledForward: 0, foreign: [] };
+      for (const step of steps) Object.assign(recovery, await step({ paths, settings, catalog }));
       const catalogName = (await catalog.one<{ name: string }>('SELECT current_database() AS name'))?.name ?? 'recount';
       return new Workspace(paths, settings, db, catalog, recovery, catalogName);
     } catch (error) {
@@ -209,71 +217,4 @@ export class Workspace {
     this.catalog.close();
     this.db.close();
   }
-}
-
-/**
- * A run that rebuilds a pipeline's table under a new column set writes `<pipeline>__rebuild_<run id>` and swaps it in
- * when every partition succeeded; a run killed before the swap left it behind. Such a table of a run that is over is
- * dropped (only when that run exists: a user's table of the same shape stays).
- */
-async function dropAbandonedRebuilds(catalog: Connection): Promise<void> {
-  const tables = await catalog.all<{ name: string }>(
-    `SELECT t.table_name AS name FROM duckdb_tables() t
-     JOIN runs r ON r.run_id = TRY_CAST(regexp_extract(t.table_name, '__rebuild_([0-9]+)$', 1) AS BIGINT)
-     WHERE t.schema_name = 'main' AND NOT t.temporary AND regexp_matches(t.table_name, '.+__rebuild_[0-9]+$')
-       AND r.status <> 'running'`,
-  );
-  for (const { name } of tables) await catalog.run(`DROP TABLE IF EXISTS ${ident(name)}`);
-}
-
-/** A staging folder an import of this process made: `<import id>-<8 hex digits>`. */
-const STAGING_DIR = /^\d+-[0-9a-f]{8}$/;
-/** A lake file an import wrote: `import-<id>-<staging folder>-import-<id>-<n>.parquet` (commit.ts names them). */
-const LAKE_FILE = /^import-(\d+)-\1-[0-9a-f]{8}-import-\1-\d+\.parquet$/;
-
-/**
- * Crash recovery for the lake, which removes only what Recount can prove it wrote itself. Moves a crash left half-done
- * after the catalog committed them are finished (rolled forward); staging folders of imports that never committed are
- * removed; a file in the lake's partitions that Recount named but the catalog does not list (an import that died
- * before its commit, from before commits moved files only afterwards) is removed. Anything else in the lake, a
- * user's own Parquet file, a `_SUCCESS` marker, notes, is another tool's and is left as it is, and reported. Runs
- * under DuckDB's file lock, so no other import can be in flight.
- */
-async function recoverLake(paths: WorkspacePaths, catalog: Connection): Promise<RecoveryReport> {
-  const pendingDirs = new Set(
-    (await catalog.all<{ staged: string }>('SELECT staged_path AS staged FROM pending_moves')).map(
-      (r) => r.staged.split(/[\\/]/)[2] as string,
-    ),
-  );
-  const rolledForward = pendingDirs.size > 0 ? await finishMoves({ dir: paths.root, paths }, catalog) : 0;
-  let stagingRemoved = 0;
-  const foreign: string[] = [];
-  for (const entry of await readdir(paths.staging).catch(() => [] as string[])) {
-    if (STAGING_DIR.test(entry)) {
-      await rm(join(paths.staging, entry), { recursive: true, force: true });
-      stagingRemoved++;
-    } else foreign.push(join('lake', '_staging', entry));
-  }
-  await rm(paths.tmp, { recursive: true, force: true }).catch(() => {});
-  await mkdir(paths.tmp, { recursive: true });
-
-  const committed = new Set((await catalog.all<{ path: string }>('SELECT path FROM lake_files')).map((r) => r.path));
-  const imports = new Set(
-    (await catalog.all<{ id: number }>('SELECT import_id::DOUBLE AS id FROM imports')).map((r) => Number(r.id)),
-  );
-  let orphansRemoved = 0;
-  const emptied = new Set<string>();
-  for (const rel of await listFilesRecursive(paths.lakeEvents)) {
-    const path = join('lake', 'events', rel);
-    if (committed.has(path)) continue;
-    const ours = LAKE_FILE.exec(basename(rel));
-    if (ours && /^event_date=[^/\\]+$/.test(dirname(rel)) && !imports.has(Number(ours[1]))) {
-      await rm(join(paths.root, path), { force: true });
-      orphansRemoved++;
-      emptied.add(dirname(rel));
-    } else foreign.push(path);
-  }
-  // A partition folder emptied of Recount's own orphans would look like an empty partition to other readers.
-  for (const dir of emptied) await rmdir(join(paths.lakeEvents, dir)).catch(() => {});
-  return { stagingRemoved, orphansRemoved, rolledForward, foreign };
 }

@@ -6,8 +6,8 @@ import { ensureDemoWorkspace } from '../../engine/demo.js';
 import { startBrowserServer } from '../../server/server.js';
 import { RENDERER_DIR, recentWorkspacesFile, workspaceLog } from '../../app/paths.js';
 import { UserError } from '../../util/errors.js';
-import { Workspace } from '../../workspace/workspace.js';
 import { interruptSignal, runCommand, workspaceOption } from '../common.js';
+import { openWorkspace } from '../../engine/init.js';
 
 export function appVersion(): string {
   try {
@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
           if (demo.created) process.stderr.write(`Created the demo workspace in ${dir}\n`);
         } else {
           // Fail here with the workspace's own message rather than in the browser.
-          await (await Workspace.open(dir)).close();
+          await (await openWorkspace(dir)).close();
         }
         const engine = await Engine.open({
           dir,
