@@ -230,7 +230,7 @@ async function importUnlocked(
               sourceFile: path,
               importId,
               importedAt,
-              timezone: workspace.settings.timezone,
+              zones: workspace.timeZones,
             },
             ...(options.signal ? { signal: options.signal } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),

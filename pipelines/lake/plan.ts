@@ -1,7 +1,7 @@
 import { ident, literal } from '../util/sql.js';
 import { CANONICAL_FIELDS, type CanonicalField } from '../workspace/settings.js';
 import { SKIP_KEY } from './frame-ndjson.js';
-import { localDateSql, typedToTimestamptz } from './timestamps.js';
+import { localDateSql, typedToTimestamptz, type TimeZones } from './timestamps.js';
 import { SUB_MICROSECOND, parseDateSql, parseTimeSql, type TimeFormat } from './time-formats.js';
 import { LAKE_META_COLUMNS } from './views.js';
 import { JSON_NUMBER, doubleKeepsSql, numericFirstLookColumns } from './numbers.js';
@@ -52,8 +52,8 @@ export interface PlanInput {
   sourceFile: string;
   importId: number;
   importedAt: string;
-  /** The workspace's zone: zone-less times are local to it, and partition dates are its local dates. */
-  timezone: string;
+  /** The workspace's zone (zone-less times are local to it, partition dates are its local dates) and DuckDB's zone names. */
+  zones: TimeZones;
   /** SQL for a staged row's line number, when it is not `rowid + firstRowLine` (the live view's batches). */
   lineSql?: string;
   /**
@@ -160,12 +160,12 @@ function valueName(index: number): string {
 }
 
 /** A text value cast to its lake type; the drift predicate is true where a present value does not fit. */
-function castText(text: string, type: string, timezone: string, timeFormat?: TimeFormat): { sql: string; drift?: string } {
+function castText(text: string, type: string, zones: TimeZones, timeFormat?: TimeFormat): { sql: string; drift?: string } {
   const t = type.toUpperCase();
   if (t === 'VARCHAR') return { sql: text };
   if (t === 'JSON') return { sql: `TRY_CAST(${text} AS JSON)`, drift: `(${text} IS NOT NULL AND NOT json_valid(${text}))` };
   if (t === 'TIMESTAMP' || t === 'TIMESTAMPTZ' || t === 'TIMESTAMP WITH TIME ZONE') {
-    const sql = parseTimeSql(text, timeFormat ?? 'iso', timezone);
+    const sql = parseTimeSql(text, timeFormat ?? 'iso', zones);
     // Digits below a microsecond would be cut: such a value is drift, kept as text, as any cast that loses text.
     return { sql, drift: `(${text} IS NOT NULL AND (${sql} IS NULL OR regexp_matches(${text}, ${SUB_MICROSECOND})))` };
   }
@@ -272,14 +272,14 @@ export function buildPlan(input: PlanInput): ImportPlan {
   let timeText = 'NULL';
   if (combined) {
     timeText = `(${textOf(combined.date)} || ' ' || ${textOf(combined.time)})`;
-    occurredAt = parseEventTime(trimmedOrNull(timeText), timeFormat, input.timezone);
+    occurredAt = parseEventTime(trimmedOrNull(timeText), timeFormat, input.zones);
   } else if (timeRef) {
     const field = fields.find((f) => f.key === timeRef.key) as SourceField;
     timeText = sourceText(timeRef);
     occurredAt =
       input.kind === 'typed' && !timeRef.path && field.type !== 'VARCHAR' && timeFormat === 'iso'
-        ? typedToTimestamptz(ref(timeRef.key), field.type, input.timezone)
-        : parseEventTime(trimmedOrNull(timeText), timeFormat, input.timezone);
+        ? typedToTimestamptz(ref(timeRef.key), field.type, input.zones)
+        : parseEventTime(trimmedOrNull(timeText), timeFormat, input.zones);
   }
   const text = new Map(fields.map((f) => [f.key, textOf(f.key)]));
   // Every field the event time could come from, in the order they would be chosen, for the type checks to look at.
@@ -335,7 +335,7 @@ export function buildPlan(input: PlanInput): ImportPlan {
       continue;
     }
     const valueText = field.decimalComma ? `replace(${ref(field.key)}, ',', '.')` : ref(field.key);
-    const value = field.native ? { sql: ref(field.key) } : castText(valueText, field.type, input.timezone, field.timeFormat);
+    const value = field.native ? { sql: ref(field.key) } : castText(valueText, field.type, input.zones, field.timeFormat);
     columns.push({ name, sql: value.sql });
     if (field.numeric) numeric.push({ key: field.key, column: name, text: ref(field.key) });
     else if (value.drift) drift.push({ key: field.key, column: name, type: field.type, predicate: value.drift });
@@ -347,7 +347,7 @@ export function buildPlan(input: PlanInput): ImportPlan {
     WHEN (${eventType}) IS NULL THEN ${literal(`missing event type (none of: ${aliasList('event_type')})`)}
     WHEN (${timeText}) IS NULL THEN ${literal(`missing event time (none of: ${aliasList('occurred_at')})`)}
     WHEN (${occurredAt}) IS NULL THEN 'unparseable timestamp ' || to_json(${timeText})::VARCHAR
-    WHEN NOT ${partitionable(`(${occurredAt})`, input.timezone)} THEN 'event time ' || to_json(${timeText})::VARCHAR ||
+    WHEN NOT ${partitionable(`(${occurredAt})`, input.zones.local)} THEN 'event time ' || to_json(${timeText})::VARCHAR ||
       ' is before the year 1 in the workspace''s time zone: it has no partition date'
     ELSE NULL END)`;
   return {
@@ -375,9 +375,9 @@ function partitionable(timestamptzSql: string, timezone: string): string {
 }
 
 /** An event time in the file's format, or else as ISO 8601 or an epoch: a column may mix the two. */
-function parseEventTime(text: string, format: TimeFormat, timezone: string): string {
-  const iso = parseTimeSql(text, 'iso', timezone);
-  return format === 'iso' ? iso : `coalesce(${parseTimeSql(text, format, timezone)}, ${iso})`;
+function parseEventTime(text: string, format: TimeFormat, zones: TimeZones): string {
+  const iso = parseTimeSql(text, 'iso', zones);
+  return format === 'iso' ? iso : `coalesce(${parseTimeSql(text, format, zones)}, ${iso})`;
 }
 
 /** The inner projection of a plan (one lookup per source field), for checks over the staged rows. */
@@ -398,12 +398,12 @@ export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string)
   // The file's path as a one-value ENUM: Parquet stores it as a dictionary column either way and DuckDB reads it back
   // as VARCHAR, but the writer then copies a code per row instead of hashing a long string (a million rows: 0.25 s less).
   const file = literal(input.sourceFile);
-  return `SELECT * EXCLUDE (_line, _invalid, _skip, _row), ${localDateSql('occurred_at', input.timezone)} AS event_date,
+  return `SELECT * EXCLUDE (_line, _invalid, _skip, _row), ${localDateSql('occurred_at', input.zones.local)} AS event_date,
       CAST(${file} AS ENUM(${file})) AS _source_file, _line AS _source_line,
       TIMESTAMPTZ ${literal(input.importedAt)} AS _imported_at, ${input.importId}::BIGINT AS _import_id
     FROM (SELECT ${columns}, _line, _row, _invalid, _skip FROM (${innerSelect(plan, from)}))
     WHERE NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL
-      AND ${partitionable('occurred_at', input.timezone)}`;
+      AND ${partitionable('occurred_at', input.zones.local)}`;
 }
 
 /**
@@ -412,9 +412,9 @@ export function selectLakeRows(plan: ImportPlan, input: PlanInput, from: string)
  */
 export function selectTypedRows(plan: ImportPlan, input: PlanInput, from: string): string {
   const columns = plan.columns.map((c) => `${c.sql} AS ${ident(c.name)}`).join(',\n      ');
-  return `SELECT * EXCLUDE (_invalid, _skip), ${localDateSql('occurred_at', input.timezone)} AS event_date,
+  return `SELECT * EXCLUDE (_invalid, _skip), ${localDateSql('occurred_at', input.zones.local)} AS event_date,
       (NOT _skip AND NOT _invalid AND event_type IS NOT NULL AND occurred_at IS NOT NULL
-        AND ${partitionable('occurred_at', input.timezone)}) AS _ok
+        AND ${partitionable('occurred_at', input.zones.local)}) AS _ok
     FROM (SELECT ${columns}, _invalid, _skip FROM (${innerSelect(plan, from)}))`;
 }
 

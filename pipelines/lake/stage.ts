@@ -8,7 +8,7 @@ import { ndjsonRecordsReader, normalizeType } from './records.js';
 import { SKIP_KEY } from './frame-ndjson.js';
 import { lakeStructure, mergeStructures, type Structure } from './json-structure.js';
 import type { ImportNote } from './notes.js';
-import { textToTimestamptz } from './timestamps.js';
+import { textToTimestamptz, type TimeZones } from './timestamps.js';
 import {
   SUB_MICROSECOND,
   decideTimeFormat,
@@ -250,13 +250,13 @@ async function inferTextTypes(
   connection: Connection,
   columns: { key: string; sql: string }[],
   signal?: AbortSignal,
-  options: { decimalComma?: boolean; timezone?: string; strptime?: readonly string[] } = {},
+  options: { decimalComma?: boolean; zones?: TimeZones; strptime?: readonly string[] } = {},
 ): Promise<SourceField[]> {
   if (columns.length === 0) return [];
   const checks = columns.flatMap(({ sql: v }, i) => [
     `bool_and(${v} IS NULL OR lower(${v}) IN ('true', 'false')) AS b${i}`,
-    ...(options.timezone
-      ? timeFormatStatsColumns(v, `tf${i}`, options.timezone, { iso: false, strptime: options.strptime ?? [] })
+    ...(options.zones
+      ? timeFormatStatsColumns(v, `tf${i}`, options.zones, { iso: false, strptime: options.strptime ?? [] })
       : []),
     ...(options.decimalComma ? decimalCommaChecks(v, `dc${i}`) : []),
     ...numericStatsColumns(v, `num${i}`),
@@ -295,7 +295,7 @@ async function inferTextTypes(
     }
     const number = exactNumericType(readNumericStats(row, `num${i}`));
     if (number.type) return { key, type: number.type, ...(number.why ? { why: number.why } : {}) };
-    if (options.timezone && !row[`ts${i}`] && !row[`dt${i}`]) {
+    if (options.zones && !row[`ts${i}`] && !row[`dt${i}`]) {
       // Times in another form than ISO 8601 (30-04-2024 10:06:21, RFC 2822, a web server's log time), every value.
       const time = decideTimeFormat(row, `tf${i}`, options.strptime ?? []);
       if (time.format !== 'iso' && time.parsed === Number(row[`n${i}`])) {
@@ -372,14 +372,14 @@ async function timesInOtherFormats(
   connection: Connection,
   plan: ImportPlan,
   fields: { key: string; type: string }[],
-  timezone: string,
+  zones: TimeZones,
   signal?: AbortSignal,
 ): Promise<Map<string, { type: string; why?: string; timeFormat: TimeFormat }>> {
   const found = new Map<string, { type: string; why?: string; timeFormat: TimeFormat }>();
   if (fields.length === 0) return found;
   const row =
     (await connection.one<Record<string, unknown>>(
-      `SELECT ${fields.flatMap((f, i) => timeFormatStatsColumns(plan.text.get(f.key) as string, `ot${i}`, timezone, { iso: false })).join(', ')}
+      `SELECT ${fields.flatMap((f, i) => timeFormatStatsColumns(plan.text.get(f.key) as string, `ot${i}`, zones, { iso: false })).join(', ')}
        FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
       undefined,
       signal ? { signal } : {},
@@ -409,7 +409,7 @@ function timeTexts(plan: ImportPlan): string[] {
  * The cheap first look at the event time, in the pass that checks types: how many values the first candidate has,
  * and how many of them read as ISO 8601 or an epoch. Only when some do not are the other formats looked at.
  */
-function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[], kind: StagedKind): string[] {
+function timeFirstLook(plan: ImportPlan, zones: TimeZones, fields: SourceField[], kind: StagedKind): string[] {
   const first = plan.timeCandidates[0];
   if (!first) return [];
   // A field DuckDB's JSON sample typed as a time needs no parse here, as the write parses it anyway and rejects what
@@ -426,7 +426,7 @@ function timeFirstLook(plan: ImportPlan, timezone: string, fields: SourceField[]
   }
   return [
     `count(${first.text}) AS tf_first_n`,
-    `count(${textToTimestamptz(first.text, timezone)}) AS tf_first_iso`,
+    `count(${textToTimestamptz(first.text, zones)}) AS tf_first_iso`,
     // Only a long text can hold digits below a microsecond (2026-10-01T10:00:00.1234567Z has 28 characters).
     `count(*) FILTER (WHERE length(${first.text}) > 26 AND regexp_matches(${first.text}, ${SUB_MICROSECOND})) AS tf_first_sub_us`,
   ];
@@ -441,7 +441,7 @@ async function chooseEventTime(
   connection: Connection,
   plan: ImportPlan,
   firstLook: Record<string, unknown>,
-  options: { timezone: string; explicit?: TimeFormat; strptime?: readonly string[]; signal?: AbortSignal },
+  options: { zones: TimeZones; explicit?: TimeFormat; strptime?: readonly string[]; signal?: AbortSignal },
 ): Promise<{ format?: TimeFormat; from?: PlanInput['timeFrom']; notes: ImportNote[] }> {
   const notes: ImportNote[] = [];
   const candidates = plan.timeCandidates;
@@ -466,8 +466,8 @@ async function chooseEventTime(
     (await connection.one<Record<string, unknown>>(
       `SELECT ${texts
         .flatMap((text, i) => [
-          ...timeFormatStatsColumns(text, `tf_${i}`, options.timezone, { strptime: options.strptime ?? [] }),
-          ...(explicit ? [`count(${parseTimeSql(text, explicit, options.timezone)}) AS tf_${i}_explicit`] : []),
+          ...timeFormatStatsColumns(text, `tf_${i}`, options.zones, { strptime: options.strptime ?? [] }),
+          ...(explicit ? [`count(${parseTimeSql(text, explicit, options.zones)}) AS tf_${i}_explicit`] : []),
         ])
         .join(', ')} FROM (${innerSelectOf(plan, STAGED_TABLE)}) WHERE NOT _skip`,
       undefined,
@@ -566,7 +566,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
             request.signal,
             {
               decimalComma: true,
-              timezone: request.plan.timezone,
+              zones: request.plan.zones,
               ...(source.format === 'csv' && source.timeFormats ? { strptime: source.timeFormats } : {}),
             },
           )
@@ -578,14 +578,14 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
   const notes: ImportNote[] = [];
   const keyCounts = kind === 'map' ? duplicateKeyFirstLook(fields) : [];
   const checksSql = selectTypeChecks(plan, STAGED_TABLE, [
-    ...timeFirstLook(plan, request.plan.timezone, fields, kind),
+    ...timeFirstLook(plan, request.plan.zones, fields, kind),
     ...keyCounts,
   ]);
   if (checksSql) {
     const row = (await connection.one<Record<string, unknown>>(checksSql, undefined, { signal: request.signal })) ?? {};
     if (keyCounts.length > 0) notes.push(...(await duplicateKeyNotes(connection, plan, fields, row, request.signal)));
     const time = await chooseEventTime(connection, plan, row, {
-      timezone: request.plan.timezone,
+      zones: request.plan.zones,
       ...(request.timeFormat ? { explicit: parseTimeFormatOption(request.timeFormat) } : {}),
       ...(source.format === 'csv' && source.timeFormats ? { strptime: source.timeFormats } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
@@ -598,7 +598,7 @@ export async function stageImport(request: StageRequest): Promise<StageResult> {
       connection,
       plan,
       drifted.filter((d) => /^(DATE|TIMESTAMP)/i.test(d.type)),
-      request.plan.timezone,
+      request.plan.zones,
       request.signal,
     );
     for (const d of drifted) {

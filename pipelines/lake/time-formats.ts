@@ -1,5 +1,5 @@
 import { literal } from '../util/sql.js';
-import { textToTimestamptz } from './timestamps.js';
+import { textToTimestamptz, type TimeZones } from './timestamps.js';
 
 /**
  * Times written other than as ISO 8601 or an epoch, as real exports write them: day-first and month-first dates
@@ -44,9 +44,9 @@ function dateFormats(order: 'dmy' | 'mdy'): string {
 }
 
 /** SQL: the instant a text names in the format, or NULL; zone-less forms are local to the workspace's zone. */
-export function parseTimeSql(text: string, format: TimeFormat, timezone: string): string {
-  const zone = literal(timezone);
-  if (format === 'iso') return textToTimestamptz(text, timezone);
+export function parseTimeSql(text: string, format: TimeFormat, zones: TimeZones): string {
+  const zone = literal(zones.local);
+  if (format === 'iso') return textToTimestamptz(text, zones);
   if (format === 'dmy' || format === 'mdy') return `timezone(${zone}, try_strptime(${text}, ${dateFormats(format)}))`;
   if (format === 'rfc2822') {
     const formats = ['%a, %d %b %Y %H:%M:%S %z', '%a, %d %b %Y %H:%M %z', '%d %b %Y %H:%M:%S %z', '%d %b %Y %H:%M %z'];
@@ -91,14 +91,14 @@ export function describeTimeFormat(format: TimeFormat): string {
 export function timeFormatStatsColumns(
   text: string,
   name: string,
-  timezone: string,
+  zones: TimeZones,
   options: { iso?: boolean; strptime?: readonly string[] } = {},
 ): string[] {
   const part = (group: number) => `TRY_CAST(regexp_extract(${text}, ${NUMERIC_DATE}, ${group}) AS INTEGER)`;
   return [
     ...(options.strptime ?? []).map((f, i) => `count(try_strptime(${text}, ${literal(f)})) AS ${name}_x${i}`),
     `count(${text}) AS ${name}_n`,
-    ...(options.iso === false ? [] : [`count(${textToTimestamptz(text, timezone)}) AS ${name}_iso`]),
+    ...(options.iso === false ? [] : [`count(${textToTimestamptz(text, zones)}) AS ${name}_iso`]),
     `count(*) FILTER (WHERE regexp_extract(${text}, ${NUMERIC_DATE}, 5) <> '') AS ${name}_timed`,
     `count(*) FILTER (WHERE regexp_matches(${text}, ${NUMERIC_DATE})) AS ${name}_numeric`,
     `coalesce(max(${part(1)}) FILTER (WHERE regexp_matches(${text}, ${NUMERIC_DATE})), 0) AS ${name}_first`,

@@ -1,3 +1,4 @@
+import type { Connection } from '../workspace/db.js';
 import { literal } from '../util/sql.js';
 
 /**
@@ -36,14 +37,21 @@ const ZONE_NAME = `'\\s([A-Za-z][A-Za-z0-9_/+-]*)$'`;
  * the list in every statement that parses times (measured), which every live batch paid; zone names never
  * contain the comma that delimits them.
  */
-let zoneNames: string | undefined;
-export function setKnownTimeZones(names: readonly string[]): void {
-  zoneNames = literal(`,${names.filter((n) => !n.includes(',')).join(',')},`);
+export interface TimeZones {
+  /** The workspace's zone: zone-less times are local to it, and partition dates are its local dates. */
+  local: string;
+  /** DuckDB's zone names as one SQL string literal (see above), from `knownTimeZones`. */
+  known: string;
+}
+
+/** The zone names the connected DuckDB knows, as the one string `TimeZones.known` holds. */
+export async function knownTimeZones(connection: Connection): Promise<string> {
+  const names = (await connection.all<{ name: string }>('SELECT name FROM pg_timezone_names() ORDER BY name')).map((r) => r.name);
+  return literal(`,${names.filter((n) => !n.includes(',')).join(',')},`);
 }
 
 /** From text: a timestamp string, or a number of seconds/ms/µs/ns since the epoch. */
-export function textToTimestamptz(textSql: string, timezone: string): string {
-  if (!zoneNames) throw new Error('setKnownTimeZones() must run before building time expressions');
+export function textToTimestamptz(textSql: string, zones: TimeZones): string {
   const t = textSql;
   const zone = `regexp_extract(${t}, ${ZONE_NAME}, 1)`;
   // Each cast is kept finite where it is made: finite() around the whole CASE would have DuckDB bind the CASE four
@@ -57,9 +65,9 @@ export function textToTimestamptz(textSql: string, timezone: string): string {
     WHEN NOT regexp_matches(${t}, ${YEAR_FIRST}) THEN ${epochToTimestamptz(`TRY_CAST(${t} AS DOUBLE)`)}
     WHEN suffix(${t}, 'Z') OR suffix(${t}, 'z') OR regexp_matches(${t}, ${OFFSET}) THEN TRY_CAST(${t} AS TIMESTAMPTZ)
     WHEN regexp_matches(${t}, ${NAMED_ZONE}) THEN
-      CASE WHEN contains(${zoneNames}, ',' || ${zone} || ',')
+      CASE WHEN contains(${zones.known}, ',' || ${zone} || ',')
         THEN ${finite(`timezone(${zone}, TRY_CAST(regexp_replace(${t}, ${ZONE_NAME}, '') AS TIMESTAMP))`)} END
-    ELSE ${finite(`timezone(${literal(timezone)}, TRY_CAST(${t} AS TIMESTAMP))`)}
+    ELSE ${finite(`timezone(${literal(zones.local)}, TRY_CAST(${t} AS TIMESTAMP))`)}
     END)`;
 }
 
@@ -69,14 +77,15 @@ function finite(sql: string): string {
 }
 
 /** From a typed column (Parquet): numbers are epochs, TIMESTAMP and DATE are local time, text is parsed. */
-export function typedToTimestamptz(columnSql: string, type: string, timezone: string): string {
+export function typedToTimestamptz(columnSql: string, type: string, zones: TimeZones): string {
   const t = type.toUpperCase();
   if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return finite(columnSql);
-  if (t.startsWith('TIMESTAMP') || t === 'DATE') return finite(`timezone(${literal(timezone)}, CAST(${columnSql} AS TIMESTAMP))`);
+  if (t.startsWith('TIMESTAMP') || t === 'DATE')
+    return finite(`timezone(${literal(zones.local)}, CAST(${columnSql} AS TIMESTAMP))`);
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/.test(t)) {
     return epochToTimestamptz(`CAST(${columnSql} AS DOUBLE)`);
   }
-  return textToTimestamptz(`CAST(${columnSql} AS VARCHAR)`, timezone);
+  return textToTimestamptz(`CAST(${columnSql} AS VARCHAR)`, zones);
 }
 
 const MICROS_PER_DAY = 86_400_000_000;

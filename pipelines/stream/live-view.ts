@@ -454,7 +454,7 @@ export class LiveView {
       sourceFile: this.source,
       importId: 0,
       importedAt: new Date().toISOString(),
-      timezone: this.workspace.settings.timezone,
+      zones: this.workspace.timeZones,
       // A record without an id is identified by all of it, which only a second read of its line has (deriveIds).
       noDerivedIds: true,
       ...(lineSql ? { lineSql } : { positionless: true }),

@@ -6,7 +6,7 @@ import { exists } from '../util/fsx.js';
 import { Database, type Connection } from './db.js';
 import { migrateCatalog } from './catalog.js';
 import { defaultSettings, isTimeZone, readSettings, writeSettings, type Settings } from './settings.js';
-import { setKnownTimeZones } from '../lake/timestamps.js';
+import { knownTimeZones, type TimeZones } from '../lake/timestamps.js';
 
 export const SETTINGS_FILE = 'recount.json';
 export const DATABASE_FILE = 'recount.duckdb';
@@ -85,6 +85,8 @@ export class Workspace {
     readonly recovery: RecoveryReport,
     /** DuckDB's name for the catalog database, for references that must not resolve to a temporary view. */
     readonly catalogName: string,
+    /** The workspace's zone and the zone names this DuckDB knows, for every expression that parses a time. */
+    readonly timeZones: TimeZones,
   ) {}
 
   private lockTail: Promise<unknown> = Promise.resolve();
@@ -148,9 +150,7 @@ export class Workspace {
     });
     try {
       const catalog = await db.connect();
-      setKnownTimeZones(
-        (await catalog.all<{ name: string }>('SELECT name FROM pg_timezone_names() ORDER BY name')).map((r) => r.name),
-      );
+      const timeZones: TimeZones = { local: settings.timezone, known: await knownTimeZones(catalog) };
       await migrateCatalog(catalog);
       // Scratch of a process that is gone (sanitized copies, DuckDB's spill files of finished queries).
       await rm(paths.tmp, { recursive: true, force: true }).catch(() => {});
@@ -158,7 +158,7 @@ export class Workspace {
       const recovery: RecoveryReport = { stagingRemoved: 0, orphansRemoved: 0, rolledForward: 0, foreign: [] };
       for (const step of steps) Object.assign(recovery, await step({ paths, settings, catalog }));
       const catalogName = (await catalog.one<{ name: string }>('SELECT current_database() AS name'))?.name ?? 'recount';
-      return new Workspace(paths, settings, db, catalog, recovery, catalogName);
+      return new Workspace(paths, settings, db, catalog, recovery, catalogName, timeZones);
     } catch (error) {
       db.close();
       throw error;
