@@ -563,8 +563,20 @@ export class Tailer {
         copy.reader.deadline = this.now() + this.rotateWaitMs;
         copy.reader.caughtUp = false;
         this.draining.push(copy.reader);
+        // Copied and truncated more than once while stopped: each later copy (log.1 when ours is log.2) holds lines of
+        // its own, written after our copy's. Without this they were skipped silently (tailer-stopped.model.test.ts).
+        const newer = await this.rotatedAfter(copy.path, [copy.reader.id, opened.id]);
+        for (const reader of newer) {
+          reader.deadline = this.now() + this.rotateWaitMs;
+          reader.caughtUp = false;
+          this.draining.push(reader);
+        }
+        const later =
+          newer.length === 0
+            ? ''
+            : `, then ${newer.length === 1 ? 'the copy made after it is' : `the ${newer.length} copies made after it are`} read whole`;
         warn(
-          `${this.path} was copied and truncated while Recount was stopped (copytruncate): the lines after line ${checkpoint.line} are read from the copy ${basename(copy.path)}; lines written between the copy and the truncation are in neither file and cannot be counted`,
+          `${this.path} was copied and truncated while Recount was stopped (copytruncate): the lines after line ${checkpoint.line} are read from the copy ${basename(copy.path)}${later}; lines written between the copy and the truncation are in neither file and cannot be counted`,
         );
       } else {
         warn(
