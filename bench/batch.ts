@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initWorkspace, openWorkspace } from '../pipelines/engine/init.js';
-import type { Workspace } from '../pipelines/workspace/workspace.js';
-import { importFile } from '../pipelines/lake/import.js';
-import { runPipelines, type RunRequest } from '../pipelines/batch/runner.js';
-import { writeEvents } from '../sample-data/generator/generate.js';
+import { initWorkspace, openWorkspace } from '../engine/service/init.js';
+import type { Workspace } from '../engine/kernel/workspace/workspace.js';
+import { importFile } from '../engine/lake/import.js';
+import { runPipelines, type RunRequest } from '../engine/batch/runner.js';
+import { writeEvents } from '../engine/generator/generate.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import type { Report } from './report.js';

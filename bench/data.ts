@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeEvents, type GenerateOptions, type Truth } from '../sample-data/generator/generate.js';
+import { writeEvents, type GenerateOptions, type Truth } from '../engine/generator/generate.js';
 
 export const BENCH_DIR = join(process.cwd(), '.bench');
 

@@ -2,12 +2,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { importFile } from '../pipelines/lake/import.js';
-import { literal } from '../pipelines/util/sql.js';
-import { localDateSql } from '../pipelines/lake/timestamps.js';
+import { importFile } from '../engine/lake/import.js';
+import { literal } from '../engine/kernel/util/sql.js';
+import { localDateSql } from '../engine/kernel/events/timestamps.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { median, type Report } from './report.js';
-import { openWorkspace, initWorkspace } from '../pipelines/engine/init.js';
+import { openWorkspace, initWorkspace } from '../engine/service/init.js';
 
 export const IMPORT_DATASET = { days: 90, eventsPerDay: 11_200, seed: 1, duplicates: 0.02, late: 0.01, malformed: 0 };
 

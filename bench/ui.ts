@@ -1,18 +1,21 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../pipelines/testing/chromium.js';
-import { Engine } from '../pipelines/engine/engine.js';
-import { demoNotebook, ensureDemoWorkspace } from '../pipelines/engine/demo.js';
-import { initWorkspace, openWorkspace } from '../pipelines/engine/init.js';
-import { startBrowserServer } from '../pipelines/server/server.js';
-import { RENDERER_DIR } from '../pipelines/app/paths.js';
-import { importFile } from '../pipelines/lake/import.js';
-import { serializeNotebook } from '../pipelines/notebooks/format.js';
+import { launchChromium } from '../engine/testing/chromium.js';
+import { Engine } from '../engine/service/engine.js';
+import { demoNotebook, ensureDemoWorkspace } from '../engine/service/demo.js';
+import { initWorkspace, openWorkspace } from '../engine/service/init.js';
+import { startBrowserServer } from '../engine/server/server.js';
+import { importFile } from '../engine/lake/import.js';
+import { serializeNotebook } from '../engine/shared/notebook-format.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import { median, type Report } from './report.js';
+
+/** The renderer as `npm run build` built it (the bench runs from source, so the engine's own default would be renderer/). */
+const RENDERER_DIR = fileURLToPath(new URL('../dist/renderer/', import.meta.url));
 
 /** What page-side code uses of the DOM: Node's types know no DOM, so these shapes stand in for it. */
 interface PageElement {

@@ -4,7 +4,7 @@
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const { existsSync } = await import('node:fs');
-const entry = new URL('../dist/pipelines/cli/main.js', import.meta.url);
+const entry = new URL('../dist/engine/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('recount: the engine is not built yet; run `npm run build` (npm ci does it for you)\n');
   process.exit(1);

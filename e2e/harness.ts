@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../pipelines/testing/chromium.js';
+import { launchChromium } from '../engine/testing/chromium.js';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const SCREENSHOTS = join(REPO, 'e2e', 'screenshots');
@@ -25,7 +25,7 @@ export interface RunningApp {
  * engine is the built one (`npm run build` runs first in `npm test`).
  */
 export async function startApp(options: { simulate?: boolean; workspace?: string; demo?: boolean } = {}): Promise<RunningApp> {
-  const entry = join(REPO, 'dist', 'pipelines', 'cli', 'main.js');
+  const entry = join(REPO, 'dist', 'engine', 'cli', 'main.js');
   if (!existsSync(entry) || !existsSync(join(REPO, 'dist', 'renderer', 'index.html')))
     throw new Error('The app is not built: run `npm run build` first');
   const root = await mkdtemp(join(tmpdir(), 'recount-e2e-'));

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { writeEvents, type Truth } from '../sample-data/generator/generate.js';
+import { writeEvents, type Truth } from '../engine/generator/generate.js';
 import { openApp, screenshot, startApp, type RunningApp, type Session } from './harness.js';
 
 /**

@@ -1,6 +1,6 @@
 // Development aid: open a URL in Debian's Chromium (headless) and save a screenshot, to look at the UI.
 // Usage: node --import tsx e2e/screenshot.ts URL OUT.png [--width 1440] [--height 900] [--dark] [--wait MS]
-import { launchChromium } from '../pipelines/testing/chromium.js';
+import { launchChromium } from '../engine/testing/chromium.js';
 
 const [url, out, ...rest] = process.argv.slice(2);
 if (!url || !out) {

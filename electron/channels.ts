@@ -1,4 +1,4 @@
-import type { Method } from '../pipelines/api/contract.js';
+import type { Method } from '../engine/shared/contract.js';
 
 /**
  * IPC channel names between the preload and main. The sandboxed preload cannot import this module (it
@@ -23,4 +23,4 @@ export const CHANNELS = {
   chooseFolder: 'recount:choose-folder',
 } as const;
 
-export { MENU_ACTIONS, type MenuAction } from '../pipelines/api/bridge.js';
+export { MENU_ACTIONS, type MenuAction } from '../engine/shared/bridge.js';

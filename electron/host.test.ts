@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent, RequestMessage, ResponseMessage } from '../pipelines/api/contract.js';
+import type { EngineEvent, RequestMessage, ResponseMessage } from '../engine/shared/contract.js';
 import {
   EngineHost,
   serveEngine,

@@ -1,4 +1,4 @@
-import type { EngineEvent, RequestMessage, ResponseMessage } from '../pipelines/api/contract.js';
+import type { EngineEvent, RequestMessage, ResponseMessage } from '../engine/shared/contract.js';
 
 /**
  * The engine runs in its own process (an Electron utility process), so a long DuckDB query or import
@@ -27,7 +27,7 @@ export type HostToMain =
   | { type: 'event'; event: EngineEvent }
   | { type: 'closed' };
 
-/** What the host needs of the engine (pipelines/engine/engine.ts). */
+/** What the host needs of the engine (engine/service/engine.ts). */
 export interface EngineLike {
   handle(message: unknown): Promise<ResponseMessage>;
   cancel(requestId: string): void;

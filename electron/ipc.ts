@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
-import { METHOD_NAMES } from '../pipelines/api/contract.js';
+import { METHOD_NAMES } from '../engine/shared/contract.js';
 import { CHANNELS, methodChannel } from './channels.js';
 import type { EngineHost } from './host.js';
 import { SaveGrants, cancelId, checkRequest, checkSender, safeFileName, type Verdict } from './validate.js';

@@ -17,7 +17,7 @@ import {
   type Session,
   type WebContents,
 } from 'electron';
-import { RENDERER_DIR, recentWorkspacesFile } from '../pipelines/app/paths.js';
+import { RENDERER_DIR, recentWorkspacesFile } from '../engine/service/app-paths.js';
 import { readAppFile } from './app-files.js';
 import { CHANNELS, type MenuAction } from './channels.js';
 import { EngineHost } from './host.js';

@@ -1,6 +1,6 @@
 /**
  * The preload: the only code with Electron's renderer API, running sandboxed and context-isolated
- * beside the app. It hands the page `window.recount` (RecountBridge, pipelines/api/bridge.ts): one
+ * beside the app. It hands the page `window.recount` (RecountBridge, engine/shared/bridge.ts): one
  * function per contract method on its own channel, cancel, the event stream and the native dialogs.
  * Never ipcRenderer itself, nor an IPC event object (field notes §4.1, item 20).
  *
@@ -9,8 +9,8 @@
  * for main, and preload.test.ts runs this file the way Electron does and checks that the two agree.
  */
 import type { IpcRendererEvent } from 'electron';
-import type { BridgeMethods, MenuAction, RecountBridge } from '../pipelines/api/bridge.js';
-import type { EngineEvent, Method } from '../pipelines/api/contract.js';
+import type { BridgeMethods, MenuAction, RecountBridge } from '../engine/shared/bridge.js';
+import type { EngineEvent, Method } from '../engine/shared/contract.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload is CommonJS and has only require
 import electron = require('electron');

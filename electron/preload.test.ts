@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { METHOD_NAMES } from '../pipelines/api/contract.js';
-import type { RecountBridge } from '../pipelines/api/bridge.js';
+import { METHOD_NAMES } from '../engine/shared/contract.js';
+import type { RecountBridge } from '../engine/shared/bridge.js';
 import { CHANNELS, MENU_ACTIONS, methodChannel } from './channels.js';
 
 type Listener = (event: unknown, payload: unknown) => void;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HostStartOptions, Opened } from './host.js';
 
-/** The file that makes a folder a workspace (pipelines/workspace/workspace.ts, SETTINGS_FILE). */
+/** The file that makes a folder a workspace (engine/kernel/workspace/workspace.ts, SETTINGS_FILE). */
 const WORKSPACE_MARKER = 'recount.json';
 
 /**
@@ -36,9 +36,9 @@ export async function chooseWorkspace(recentFile: string, demoDir: string): Prom
  */
 export async function openEngine(options: HostStartOptions): Promise<Opened> {
   // Imported here, not at the top: the test of chooseWorkspace should not load DuckDB.
-  const { Engine } = await import('../pipelines/engine/engine.js');
-  const { ensureDemoWorkspace } = await import('../pipelines/engine/demo.js');
-  const { workspaceLog } = await import('../pipelines/app/paths.js');
+  const { Engine } = await import('../engine/service/engine.js');
+  const { ensureDemoWorkspace } = await import('../engine/service/demo.js');
+  const { workspaceLog } = await import('../engine/service/app-paths.js');
   const open = (dir: string, simulate: boolean) =>
     Engine.open({
       dir,

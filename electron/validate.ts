@@ -1,12 +1,12 @@
 import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { contentSecurityPolicy } from '../pipelines/app/csp.js';
+import { contentSecurityPolicy } from '../engine/shared/csp.js';
 import {
   METHODS,
   RequestMessageSchema,
   type Method,
   type RequestMessage,
   type ResponseMessage,
-} from '../pipelines/api/contract.js';
+} from '../engine/shared/contract.js';
 
 /**
  * What main checks before anything from the renderer reaches the engine or the disk: who sent an IPC
@@ -19,7 +19,7 @@ export const APP_HOST = 'recount';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
-/** The policy on every app:// response: nothing leaves the app origin (pipelines/app/csp.ts). */
+/** The policy on every app:// response: nothing leaves the app origin (engine/shared/csp.ts). */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /**

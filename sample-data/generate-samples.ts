@@ -2,7 +2,7 @@
 // the same seeds always produce byte-identical files.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { writeEvents } from './generator/generate.js';
+import { writeEvents } from '../engine/generator/generate.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)).replace(/dist\/sample-data\/$/, 'sample-data/');
 const base = { start: '2026-10-01', duplicates: 0.02, late: 0.02 };

@@ -14,11 +14,11 @@ const OUTPUTS = [
   'dist/electron/main.js',
   'dist/electron/preload.cjs',
   'dist/electron/engine-host.js',
-  'dist/pipelines/cli/main.js',
-  'dist/pipelines/batch/defaults/daily_visits.sql',
+  'dist/engine/cli/main.js',
+  'dist/pipelines/daily_visits.sql',
   'dist/renderer/index.html',
 ];
-const SOURCE_DIRS = ['pipelines', 'electron', 'renderer', 'sample-data', 'bench'];
+const SOURCE_DIRS = ['engine', 'pipelines', 'electron', 'renderer', 'sample-data', 'bench'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/copy-assets.mjs'];
 const SOURCE_EXTENSIONS = /\.(ts|cts|mts|js|mjs|cjs|svelte|css|html|sql|json)$/;
 

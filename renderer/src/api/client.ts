@@ -8,7 +8,7 @@ import {
   type Method,
   type Params,
   type Result,
-} from '../../../pipelines/api/contract';
+} from '../../../engine/shared/contract';
 import type { Transport } from './transport';
 
 /** An error the engine reported, with where it happened when that is in a file. */

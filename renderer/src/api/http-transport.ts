@@ -1,4 +1,4 @@
-import type { EngineEvent, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
+import type { EngineEvent, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
 import type { Client } from './client';
 import type { ExportSource, FileAccess, Transport } from './transport';
 

@@ -1,11 +1,11 @@
-import { BRIDGE_GLOBAL, type RecountBridge } from '../../../pipelines/api/bridge';
+import { BRIDGE_GLOBAL, type RecountBridge } from '../../../engine/shared/bridge';
 import { Client } from './client';
 import { HttpTransport } from './http-transport';
 import { IpcTransport } from './ipc-transport';
 
 export { Client, EngineError, type CallOptions } from './client';
 export type { ExportSource } from './transport';
-export type { Method, Params, Result, EngineEvent, ApiProgress } from '../../../pipelines/api/contract';
+export type { Method, Params, Result, EngineEvent, ApiProgress } from '../../../engine/shared/contract';
 
 /** The client for whichever shell loaded the renderer: Electron's preload bridge if present, else HTTP. */
 export function connect(): Client {

@@ -1,5 +1,5 @@
-import type { EngineEvent, Method, Params, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
-import type { MenuAction, RecountBridge } from '../../../pipelines/api/bridge';
+import type { EngineEvent, Method, Params, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
+import type { MenuAction, RecountBridge } from '../../../engine/shared/bridge';
 import type { Client } from './client';
 import type { ExportSource, FileAccess, Transport } from './transport';
 

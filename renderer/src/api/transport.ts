@@ -1,5 +1,5 @@
-import type { EngineEvent, Params, RequestMessage, ResponseMessage } from '../../../pipelines/api/contract';
-import type { MenuAction } from '../../../pipelines/api/bridge';
+import type { EngineEvent, Params, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
+import type { MenuAction } from '../../../engine/shared/bridge';
 
 export type ExportSource = Params<'export.file'>['source'];
 

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { newCellId, type Cell, type CellKind, type Notebook } from '../../../pipelines/notebooks/format';
+import { newCellId, type Cell, type CellKind, type Notebook } from '../../../engine/shared/notebook-format';
 import type { Client, Result } from '../api';
 
 export type CellResult = Result<'query.run'>;

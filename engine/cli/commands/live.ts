@@ -1,0 +1,219 @@
+import type { Command } from 'commander';
+import { LiveSession } from '../../speed/session.js';
+import { LIVE_MODES, type LiveMode } from '../../speed/live-view.js';
+import { simulate } from '../../generator/simulator.js';
+import { reconcile, REASONS } from '../../serving/reconcile.js';
+import { recount } from '../../serving/recount.js';
+import { UserError } from '../../kernel/util/errors.js';
+import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--${name} must be a positive number`);
+  return n;
+}
+
+/** A plain-text live table, redrawn in place on a terminal. */
+function render(session: LiveSession, modes: readonly LiveMode[]): string {
+  const c = session.view.counters;
+  const lines = [
+    `Following ${session.log}   ${humanCount(c.lines)} lines · ${humanCount(c.events)} events · ${humanCount(c.newEvents)} distinct · ${humanCount(c.rejects)} rejected   (Ctrl-C to stop)`,
+    '',
+  ];
+  for (const pipeline of session.view.pipelines) {
+    const byMode = modes.map((m) => session.view.rows(pipeline, m));
+    const rows = byMode[0] ?? [];
+    if (rows.length === 0) continue;
+    const columns = Object.keys(rows[0] as object);
+    lines.push(`${pipeline} (${modes.join(' | ')})`);
+    const partitions = [...new Set(rows.map((r) => String(r[columns[0] as string])))].slice(-3);
+    for (const p of partitions) {
+      const cells = columns.slice(1).map(
+        (col) =>
+          `${col} ${byMode
+            .map((m) =>
+              m
+                .filter((r) => String(r[columns[0] as string]) === p)
+                .map((r) => r[col])
+                .join('/'),
+            )
+            .join(' | ')}`,
+      );
+      lines.push(`  ${p}  ${cells.join('   ')}`);
+    }
+    lines.push('');
+  }
+  for (const p of session.view.problems) lines.push(`not live: ${p.error}`);
+  return lines.join('\n');
+}
+
+export function registerLive(program: Command): void {
+  program
+    .command('tail')
+    .description('follow an event log (like tail -F) into the live view of every realtime pipeline')
+    .argument('<log>', 'the NDJSON event log')
+    .addOption(workspaceOption())
+    .option('--mode <mode>', 'naive | exact (default: both, side by side)')
+    .option('--from-start', 'replay the log from its start, forgetting any checkpoint')
+    .option('--for <seconds>', 'stop after this many seconds')
+    .option('--json', 'one JSON object per update, and a final one on exit')
+    .action((log: string, options: { workspace: string; mode?: LiveMode; fromStart?: boolean; for?: string; json?: boolean }) =>
+      runCommand(async () => {
+        if (options.mode && !(LIVE_MODES as readonly string[]).includes(options.mode))
+          throw new UserError('--mode must be naive or exact');
+        const seconds = positive('for', options.for);
+        const modes = options.mode ? [options.mode] : [...LIVE_MODES];
+        const signal = interruptSignal();
+        const controller = new AbortController();
+        signal.addEventListener('abort', () => controller.abort());
+        if (seconds) setTimeout(() => controller.abort(), seconds * 1000).unref();
+        const terminal = Boolean(process.stdout.isTTY) && !options.json;
+        await withWorkspace(options.workspace, async (workspace) => {
+          const session = await LiveSession.open(workspace, {
+            log,
+            start: options.fromStart ? 'beginning' : 'end',
+            restart: Boolean(options.fromStart),
+            modes,
+          });
+          for (const w of session.warnings) process.stderr.write(`recount: ${w}\n`);
+          session.onWarning = (w) => {
+            if (options.json) process.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
+            process.stderr.write(`recount: ${w}\n`);
+          };
+          let dirty = true;
+          const redraw = terminal
+            ? setInterval(() => {
+                if (dirty) process.stdout.write(`\x1b[H\x1b[2J${render(session, modes)}\n`);
+                dirty = false;
+              }, 500)
+            : undefined;
+          try {
+            await session.follow(controller.signal, (tick) => {
+              dirty = true;
+              if (!options.json) return;
+              for (const update of tick.updates) process.stdout.write(`${JSON.stringify({ type: 'update', ...update })}\n`);
+              for (const reject of tick.sessionRejects)
+                process.stdout.write(`${JSON.stringify({ type: 'reject', ...reject })}\n`);
+            });
+          } finally {
+            if (redraw) clearInterval(redraw);
+            await session.close();
+          }
+          const c = session.view.counters;
+          if (options.json) {
+            const live = Object.fromEntries(
+              session.view.pipelines.map((p) => [p, Object.fromEntries(modes.map((m) => [m, session.view.rows(p, m)]))]),
+            );
+            process.stdout.write(
+              `${JSON.stringify({ type: 'final', log: session.log, lines: c.lines, events: c.events, new_events: c.newEvents, rejects: c.rejects, problems: session.view.problems, live })}\n`,
+            );
+          } else if (terminal) process.stdout.write(`\x1b[H\x1b[2J${render(session, modes)}\n`);
+          else process.stdout.write(`${render(session, modes)}\n`);
+        });
+      }),
+    );
+
+  program
+    .command('compare')
+    .description(
+      'replay a log into a fresh live view and reconcile it with batch: values side by side, and the difference by reason',
+    )
+    .argument('<pipeline>', 'a realtime pipeline')
+    .requiredOption('--log <log>', 'the event log')
+    .addOption(workspaceOption())
+    .option('--ids', 'list the event ids (and rejected line numbers) of each reason, per partition')
+    .option('--json', 'print one JSON document')
+    .action((pipeline: string, options: { log: string; workspace: string; ids?: boolean; json?: boolean }) =>
+      runCommand(async () => {
+        const bar = ProgressBar.forTerminal('compare', Boolean(options.json));
+        const result = await withWorkspace(options.workspace, (w) =>
+          reconcile(w, pipeline, options.log, { ids: Boolean(options.ids), signal: interruptSignal(), onProgress: bar.update }),
+        );
+        bar.stop();
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({ pipeline: result.pipeline, watermark: result.watermark, rows: result.rows, rejected_lines: result.rejectedLines, ...(result.events ? { events: result.events } : {}) })}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          `${pipeline}: batch watermark ${result.watermark ?? 'none'}, ${result.rejectedLines.length} rejected lines in the log\n`,
+        );
+        for (const r of result.rows) {
+          const reasons = REASONS.filter((k) => r.reasons[k] !== 0 && r.reasons[k] !== null).map((k) => `${k} ${r.reasons[k]}`);
+          const key = r.key ? ` ${Object.values(r.key).join('/')}` : '';
+          process.stdout.write(
+            `${r.partition}${key} ${r.metric.padEnd(14)} batch ${String(r.batch).padStart(8)}  naive ${String(r.realtime_naive).padStart(8)}  exact ${String(r.realtime_exact).padStart(8)}  served ${String(r.served).padStart(8)}` +
+              `  ${reasons.join(', ') || 'no difference'}${r.additive ? '' : `  (not additive, residual ${r.residual})`}\n`,
+          );
+        }
+      }),
+    );
+
+  program
+    .command('recount')
+    .description('import what the log holds beyond its last import, then run the stale partitions')
+    .argument('<log>', 'the event log')
+    .addOption(workspaceOption())
+    .option('--json', 'print one JSON document')
+    .action((log: string, options: { workspace: string; json?: boolean }) =>
+      runCommand(async () => {
+        const bar = ProgressBar.forTerminal('recount', Boolean(options.json));
+        const result = await withWorkspace(options.workspace, (w) =>
+          recount(w, log, { signal: interruptSignal(), onProgress: bar.update }),
+        );
+        bar.stop();
+        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          const i = result.import;
+          process.stdout.write(
+            i.status === 'imported'
+              ? `imported ${humanCount(i.rows)} new rows from ${i.path} (lines ${(i.range?.linesFrom ?? 0) + 1}–${i.range?.linesTo}), ${i.rejected} rejected\n`
+              : `import ${i.status}: ${i.message ?? i.error ?? ''}\n`,
+          );
+          process.stdout.write(
+            result.run.status === 'nothing-to-do'
+              ? 'every partition is fresh\n'
+              : `run ${result.run.runId}: ${result.run.status}, ${result.run.partitions.length} partitions\n`,
+          );
+        }
+        return result.import.status === 'failed' || result.run.status === 'failed' || result.run.status === 'partial' ? 1 : 0;
+      }),
+    );
+
+  program
+    .command('simulate')
+    .description('append realistic shop events to a log in real time: demo traffic for the live view')
+    .requiredOption('--out <log>', 'the log to append to')
+    .option('--rate <events_per_s>', 'events per second', '20')
+    .option('--for <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
+    .option('--duplicates <fraction>', 'fraction of events delivered twice', '0.02')
+    .option('--late <fraction>', 'fraction of events delivered one to three days late', '0.01')
+    .option('--seed <n>', 'random seed')
+    .option('--json', 'print a JSON summary at the end')
+    .action(
+      (options: { out: string; rate: string; for?: string; duplicates: string; late: string; seed?: string; json?: boolean }) =>
+        runCommand(async () => {
+          const rate = positive('rate', options.rate) as number;
+          const seconds = positive('for', options.for);
+          const totals = await simulate({
+            out: options.out,
+            rate,
+            ...(seconds ? { seconds } : {}),
+            duplicates: Number(options.duplicates),
+            late: Number(options.late),
+            ...(options.seed ? { seed: Number(options.seed) } : {}),
+            signal: interruptSignal(),
+          }).catch((error: Error) => {
+            if (error.name === 'CancelledError') return undefined;
+            throw error;
+          });
+          if (options.json) process.stdout.write(`${JSON.stringify(totals ?? null)}\n`);
+          else if (totals)
+            process.stdout.write(
+              `Wrote ${humanCount(totals.lines)} lines to ${options.out} (${totals.duplicates} duplicates, ${totals.late} late)\n`,
+            );
+        }),
+    );
+}

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { runPipelines, type RunResult } from '../../batch/runner.js';
+import { UserError } from '../../kernel/util/errors.js';
+import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+
+interface RunOptions {
+  workspace: string;
+  from?: string;
+  to?: string;
+  full?: boolean;
+  retry?: string;
+  json?: boolean;
+}
+
+function print(result: RunResult): void {
+  for (const problem of result.problems) process.stdout.write(`invalid   ${problem.file}\n          ${problem.error}\n`);
+  if (result.status === 'nothing-to-do') {
+    process.stdout.write('Nothing to do: every partition is fresh.\n');
+    return;
+  }
+  const byPipeline = new Map<string, RunResult['partitions']>();
+  for (const p of result.partitions) byPipeline.set(p.pipeline, [...(byPipeline.get(p.pipeline) ?? []), p]);
+  for (const [pipeline, partitions] of byPipeline) {
+    const ok = partitions.filter((p) => p.status === 'succeeded');
+    const reasons = [...new Set(partitions.map((p) => p.reason))].join(', ');
+    process.stdout.write(
+      `${pipeline.padEnd(24)} ${ok.length}/${partitions.length} partitions (${reasons}), ${humanCount(ok.reduce((s, p) => s + (p.rows ?? 0), 0))} rows\n`,
+    );
+    for (const p of partitions.filter((p) => p.status === 'failed'))
+      process.stdout.write(`  failed ${p.partition}: ${p.error}\n`);
+  }
+  process.stdout.write(
+    `run ${result.runId}: ${result.status}${result.cancelled ? ' (cancelled)' : ''} in ${(result.durationMs / 1000).toFixed(1)} s` +
+      (result.status === 'partial' || result.status === 'failed'
+        ? `; retry the failures with: recount run --retry ${result.runId}`
+        : '') +
+      '\n',
+  );
+}
+
+/** The command as typed, for the run history, without the workspace folder (the history lives in it). */
+function withoutWorkspace(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-w' || arg === '--workspace') i++;
+    else if (!arg.startsWith('--workspace=')) out.push(arg);
+  }
+  return out;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('recompute summary pipelines partition by partition (stale partitions by default)')
+    .argument('[pipelines...]', 'pipelines to run (default: all)')
+    .addOption(workspaceOption())
+    .option('--from <date>', 'recompute partitions from this date (a backfill)')
+    .option('--to <date>', 'recompute partitions up to this date')
+    .option('--full', 'recompute every partition')
+    .option('--retry <run_id>', "re-run only that run's failed partitions")
+    .option('--json', 'print one JSON document')
+    .action((pipelines: string[], options: RunOptions) =>
+      runCommand(async () => {
+        const retry = options.retry === undefined ? undefined : Number(options.retry);
+        if (retry !== undefined && !Number.isInteger(retry)) throw new UserError('--retry takes a run id (see recount runs)');
+        const signal = interruptSignal();
+        const bar = ProgressBar.forTerminal('run', Boolean(options.json));
+        const command = ['recount run', ...withoutWorkspace(process.argv.slice(3))].join(' ');
+        const result = await withWorkspace(options.workspace, (workspace) =>
+          runPipelines(workspace, {
+            pipelines,
+            ...(options.from ? { from: options.from } : {}),
+            ...(options.to ? { to: options.to } : {}),
+            full: Boolean(options.full),
+            ...(retry !== undefined ? { retry } : {}),
+            command,
+            signal,
+            onProgress: bar.update,
+          }),
+        );
+        bar.stop();
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              run_id: result.runId,
+              status: result.status,
+              partitions: result.partitions.map((p) => ({
+                pipeline: p.pipeline,
+                partition: p.partition,
+                status: p.status,
+                reason: p.reason,
+                rows: p.rows,
+                checksum: p.checksum,
+                error: p.error,
+              })),
+              problems: result.problems.map((p) => ({ pipeline: p.name, file: p.file, error: p.error })),
+              ...(result.cancelled ? { cancelled: true } : {}),
+            })}\n`,
+          );
+        } else print(result);
+        if (result.cancelled) return 130;
+        return result.status === 'partial' || result.status === 'failed' ? 1 : 0;
+      }),
+    );
+}

@@ -1,0 +1,123 @@
+import { Option } from 'commander';
+import cliProgress from 'cli-progress';
+import type { Workspace } from '../kernel/workspace/workspace.js';
+import { CancelledError, UserError, errorMessage } from '../kernel/util/errors.js';
+import type { Progress } from '../shared/progress.js';
+import { openWorkspace } from '../service/init.js';
+
+export const workspaceOption = () =>
+  new Option('-w, --workspace <dir>', 'workspace folder').env('RECOUNT_WORKSPACE').makeOptionMandatory();
+
+export async function withWorkspace<T>(dir: string, work: (workspace: Workspace) => Promise<T>): Promise<T> {
+  const workspace = await openWorkspace(dir);
+  try {
+    return await work(workspace);
+  } finally {
+    await workspace.close();
+  }
+}
+
+/** An AbortSignal that fires on the first Ctrl-C; a second Ctrl-C exits at once. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let count = 0;
+  process.on('SIGINT', () => {
+    count++;
+    if (count > 1) process.exit(130);
+    process.stderr.write('\nCancelling… (Ctrl-C again to force)\n');
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  return controller.signal;
+}
+
+function humanBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function humanCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A progress bar on stderr when it is a terminal; silent otherwise (pipes, CI, --json). */
+export class ProgressBar {
+  private bar: cliProgress.SingleBar | undefined;
+  private started = Date.now();
+  private phase = '';
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly label: string,
+  ) {}
+
+  static forTerminal(label: string, json: boolean): ProgressBar {
+    return new ProgressBar(Boolean(process.stderr.isTTY) && !json, label);
+  }
+
+  update = (progress: Progress): void => {
+    if (!this.enabled) return;
+    if (progress.phase !== this.phase) {
+      this.bar?.stop();
+      this.phase = progress.phase;
+      this.started = Date.now();
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: `${this.label} {phase} [{bar}] {percentage}% {detail}`,
+          hideCursor: true,
+          clearOnComplete: true,
+          barsize: 24,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(progress.total ?? (progress.unit === 'percent' ? 100 : Math.max(progress.done, 1)), 0, {
+        phase: progress.phase,
+        detail: '',
+      });
+    }
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    const parts: string[] = [];
+    if (progress.unit === 'bytes')
+      parts.push(
+        `${humanBytes(progress.done)}${progress.total ? ` / ${humanBytes(progress.total)}` : ''}`,
+        `${humanBytes(progress.done / seconds)}/s`,
+      );
+    if (progress.rows !== undefined)
+      parts.push(`${humanCount(progress.rows)} rows`, `${humanCount(Math.round(progress.rows / seconds))} rows/s`);
+    if (progress.unit === 'partitions') parts.push(`${progress.done}/${progress.total ?? '?'} partitions`);
+    if (progress.total !== undefined) this.bar?.setTotal(progress.total);
+    this.bar?.update(progress.done, { phase: progress.phase, detail: parts.join(' · ') });
+  };
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+/** Runs a command body, printing user-facing errors without stacks and setting the exit status. */
+export async function runCommand(body: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await body();
+    process.exitCode = code ?? 0;
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      process.stderr.write('Cancelled.\n');
+      process.exitCode = 130;
+    } else if (error instanceof UserError) {
+      process.stderr.write(`recount: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`recount: ${errorMessage(error)}\n`);
+      if (process.env.RECOUNT_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { runUserWrites } from '../kernel/workspace/user-sql.js';
+import { randomBytes } from 'node:crypto';
+import type { Json } from '@duckdb/node-api';
+import type { Workspace } from '../kernel/workspace/workspace.js';
+import type { Connection } from '../kernel/workspace/db.js';
+import { CancelledError, UserError, duckdbMessage } from '../kernel/util/errors.js';
+import { ident, literal } from '../kernel/util/sql.js';
+import { displayConverter, resultColumn, type ResultColumn } from '../kernel/util/values.js';
+import type { OperationOptions } from '../shared/progress.js';
+import { parseStatement } from '../kernel/pipeline/ast.js';
+
+/** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
+function statementResult(names: string[], rows: unknown[][]): string {
+  if (names.length === 0 || rows.length === 0) return `SELECT 'done' AS result`;
+  const value = (v: unknown): string =>
+    v === null || v === undefined
+      ? 'NULL'
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? String(v)
+        : typeof v === 'boolean'
+          ? String(v)
+          : literal(typeof v === 'string' ? v : JSON.stringify(v));
+  const body = rows.map((r) => `(${names.map((_, i) => value(r[i])).join(', ')})`).join(', ');
+  return `SELECT * FROM (VALUES ${body}) AS t(${names.map((n) => ident(n)).join(', ')})`;
+}
+
+interface QueryResult {
+  id: string;
+  connection: Connection;
+  table: string;
+  columns: ResultColumn[];
+  rowCount: number;
+  usedAt: number;
+}
+
+/**
+ * Results of SQL cells. A SELECT is materialized once into a temporary table on its own connection
+ * (DuckDB UI's approach) and then read a page at a time by row range, so a ten-million-row result
+ * never travels whole and any page is as quick as the first. Other statements run as they are.
+ */
+export class QueryResults {
+  private results = new Map<string, QueryResult>();
+  private static readonly LIMIT = 24;
+
+  constructor(private readonly workspace: Workspace) {}
+
+  async run(
+    sql: string,
+    options: OperationOptions = {},
+  ): Promise<{ queryId: string; columns: ResultColumn[]; rowCount: number; elapsedMs: number; statement: string }> {
+    const started = performance.now();
+    // SQL cells run the analyst's own SQL, as the DuckDB CLI does: it is the notebook's purpose (field notes
+    // §4.1, "a deliberate feature"). DuckDB's allowed_directories and lock_configuration are instance-wide,
+    // so confining cells would also stop imports from reading the user's files. What keeps this safe is that
+    // only the user's own window can reach the engine: IPC checks the sender, browser mode checks token,
+    // Host and Origin on every request.
+    const connection = await this.workspace.connect();
+    const id = randomBytes(6).toString('hex');
+    const table = `result_${id}`;
+    try {
+      const parsed = await parseStatement(connection, sql);
+      const isSelect = parsed.ok && (parsed.statement.type === 'SELECT_NODE' || parsed.statement.type === 'SET_OPERATION_NODE');
+      const body = sql.trim().replace(/;\s*$/, '');
+      if (isSelect) {
+        // Bound on its own first, so that an error points into the analyst's SQL, not into the wrapper below.
+        await connection.raw.prepare(body);
+        await connection.run(`CREATE TEMP TABLE ${ident(table)} AS ${body}`, undefined, options);
+      } else {
+        // A statement that is not a query (CREATE, INSERT, PRAGMA…) runs as written; what it returns is the result.
+        const produced = await connection
+          .run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${body === '' ? 'SELECT 1' : body})`, undefined, options)
+          .then(() => true)
+          .catch(() => false);
+        if (!produced) {
+          const reader = await runUserWrites(connection, body, options);
+          await connection.run(
+            `CREATE TEMP TABLE ${ident(table)} AS ${statementResult(reader.columnNames(), reader.getRowsJS() as unknown[][])}`,
+          );
+        }
+      }
+      const columns = await this.columns(connection, table);
+      const count = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${ident(table)}`);
+      const result: QueryResult = { id, connection, table, columns, rowCount: Number(count?.n ?? 0), usedAt: Date.now() };
+      this.results.set(id, result);
+      this.evict();
+      return {
+        queryId: id,
+        columns,
+        rowCount: result.rowCount,
+        elapsedMs: Math.round(performance.now() - started),
+        statement: isSelect ? 'select' : 'statement',
+      };
+    } catch (error) {
+      connection.close();
+      if (error instanceof CancelledError) throw error;
+      throw new UserError(duckdbMessage(error), 'sql-error');
+    }
+  }
+
+  private async columns(connection: Connection, table: string): Promise<ResultColumn[]> {
+    const reader = await connection.read(`SELECT * FROM ${ident(table)} LIMIT 0`);
+    return reader.deduplicatedColumnNames().map((name, i) => {
+      const type = reader.columnType(i);
+      return resultColumn(name, type);
+    });
+  }
+
+  async page(queryId: string, offset: number, limit: number): Promise<{ offset: number; rows: Json[][] }> {
+    const result = this.get(queryId);
+    result.usedAt = Date.now();
+    // rowid follows insertion order in a temporary table: a row range is a zone-map scan, not an OFFSET walk.
+    const reader = await result.connection.read(
+      `SELECT * FROM ${ident(result.table)} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+    );
+    return { offset, rows: reader.convertRows(displayConverter(this.workspace.settings.timezone)) as Json[][] };
+  }
+
+  /** The SQL that reads a result back whole (for export). */
+  table(queryId: string): { connection: Connection; sql: string } {
+    const result = this.get(queryId);
+    return { connection: result.connection, sql: `SELECT * FROM ${ident(result.table)} ORDER BY rowid` };
+  }
+
+  close(queryId: string): void {
+    const result = this.results.get(queryId);
+    if (!result) return;
+    this.results.delete(queryId);
+    result.connection.close();
+  }
+
+  closeAll(): void {
+    for (const id of [...this.results.keys()]) this.close(id);
+  }
+
+  private get(queryId: string): QueryResult {
+    const result = this.results.get(queryId);
+    if (!result) throw new UserError('This result is no longer held; run the cell again', 'result-gone');
+    return result;
+  }
+
+  private evict(): void {
+    const byAge = [...this.results.values()].sort((a, b) => a.usedAt - b.usedAt);
+    while (byAge.length > QueryResults.LIMIT) this.close((byAge.shift() as QueryResult).id);
+  }
+}

@@ -1,0 +1,360 @@
+import { z } from 'zod';
+import { NotebookSchema } from './notebook-format.js';
+
+/**
+ * The one contract between the app and the engine: every request a renderer can make, its parameters
+ * and its result, and the events the engine pushes. Both transports carry exactly this (Electron IPC
+ * through the preload, and browser mode over HTTP and WebSocket), and both ends validate what crosses
+ * with these schemas. Nothing here imports Electron or Node: the renderer imports it as is.
+ */
+
+const Json: z.ZodType<unknown> = z.unknown();
+const Row = z.record(z.string(), Json);
+const Date10 = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const ProgressSchema = z.object({
+  phase: z.string(),
+  done: z.number(),
+  total: z.number().optional(),
+  unit: z.enum(['bytes', 'rows', 'partitions', 'percent']),
+  rows: z.number().optional(),
+});
+export type ApiProgress = z.infer<typeof ProgressSchema>;
+
+export const ErrorSchema = z.object({
+  message: z.string(),
+  code: z.string(),
+  /** Where the error is, when it is in a file (an import, a pipeline, a notebook). */
+  file: z.string().optional(),
+  line: z.number().optional(),
+});
+export type ApiError = z.infer<typeof ErrorSchema>;
+
+const ColumnSchema = z.object({ name: z.string(), type: z.string(), numeric: z.boolean() });
+
+const ImportFileSchema = z.object({
+  path: z.string(),
+  status: z.enum(['imported', 'skipped', 'failed']),
+  rows: z.number(),
+  rejected: z.number(),
+  duplicates: z.number(),
+  partitions: z.array(z.string()),
+  error: z.string().optional(),
+  message: z.string().optional(),
+  importId: z.number().optional(),
+  format: z.string().optional(),
+  /** Which source field feeds each canonical field. */
+  fields: z.object({ event_id: z.string(), event_type: z.string(), occurred_at: z.string() }).optional(),
+  /** A CSV file's dialect, as sniffed. */
+  dialect: z.string().optional(),
+  /** Each source field's lake column and type. */
+  columns: z.array(z.object({ source: z.string(), column: z.string(), type: z.string() })).optional(),
+  /** What the import changed about fields and why: exact types, text kept, renames, conflicts, conversions. */
+  notes: z.array(z.object({ column: z.string(), kind: z.string(), detail: z.string() })).optional(),
+  durationMs: z.number(),
+});
+
+const PartitionStatusSchema = z.object({
+  partition: z.string(),
+  fresh: z.boolean(),
+  reason: z.enum(['never-run', 'new-data', 'definition-changed']).optional(),
+  lastRun: z.object({ runId: z.number(), ranAt: z.string() }).optional(),
+  rows: z.number().optional(),
+  checksum: z.string().optional(),
+  lastError: z.object({ runId: z.number(), error: z.string() }).optional(),
+  inputVersion: z.string(),
+});
+
+const PipelineStatusSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  grain: z.enum(['day', 'week', 'month']),
+  realtime: z.boolean(),
+  description: z.string(),
+  definitionHash: z.string(),
+  partitionColumn: z.string(),
+  watermark: z.string().nullable(),
+  partitions: z.array(PartitionStatusSchema),
+});
+
+const ProblemSchema = z.object({ name: z.string(), file: z.string(), error: z.string() });
+
+const RunPartitionSchema = z.object({
+  pipeline: z.string(),
+  partition: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  reason: z.enum(['never-run', 'new-data', 'definition-changed', 'requested']),
+  rows: z.number().nullable(),
+  checksum: z.string().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+});
+
+const RunResultSchema = z.object({
+  runId: z.number().nullable(),
+  status: z.enum(['succeeded', 'partial', 'failed', 'nothing-to-do']),
+  partitions: z.array(RunPartitionSchema),
+  problems: z.array(ProblemSchema),
+  durationMs: z.number(),
+  cancelled: z.boolean().optional(),
+});
+
+const LiveCountersSchema = z.object({ lines: z.number(), events: z.number(), newEvents: z.number(), rejects: z.number() });
+
+const LiveStateSchema = z.object({
+  /**
+   * Orders states: in browser mode a request's answer (HTTP) and the engine's events (WebSocket) travel apart, so
+   * the answer to `live.simulate` can arrive after a newer `live.state` event. The app keeps the highest.
+   */
+  seq: z.number().int().nonnegative(),
+  log: z.string().nullable(),
+  following: z.boolean(),
+  counters: LiveCountersSchema,
+  pipelines: z.array(z.string()),
+  problems: z.array(z.object({ pipeline: z.string(), error: z.string() })),
+  tail: z
+    .object({ state: z.string(), generation: z.number(), offset: z.number(), line: z.number(), lastError: z.string().optional() })
+    .nullable(),
+  /** The simulator writing demo traffic into the log, when one runs. */
+  simulating: z.boolean(),
+  /** What following the log found while Recount was stopped (rotations, a copytruncate, a damaged checkpoint). */
+  warnings: z.array(z.string()).optional(),
+});
+
+const ReasonValues = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
+
+const ReconciliationSchema = z.object({
+  pipeline: z.string(),
+  log: z.string(),
+  watermark: z.string().nullable(),
+  rows: z.array(
+    z.object({
+      partition: z.string(),
+      key: Row.optional(),
+      metric: z.string(),
+      batch: z.union([z.number(), z.string(), z.null()]),
+      realtime_naive: z.union([z.number(), z.string(), z.null()]),
+      realtime_exact: z.union([z.number(), z.string(), z.null()]),
+      served: z.union([z.number(), z.string(), z.null()]),
+      reasons: ReasonValues,
+      residual: z.union([z.number(), z.string(), z.null()]),
+      additive: z.boolean(),
+    }),
+  ),
+  rejectedLines: z.array(z.object({ line: z.number(), reason: z.string() })),
+  events: z.record(z.string(), z.record(z.string(), z.array(z.union([z.string(), z.number()])))).optional(),
+});
+
+const NotebookInfoSchema = z.object({ name: z.string(), title: z.string(), modified: z.string() });
+const NotebookName = z
+  .string()
+  .regex(/^[\w][\w .-]{0,100}$/, 'a notebook name is letters, digits, spaces, dots, dashes or underscores');
+
+const ExportSource = z.union([z.object({ queryId: z.string() }), z.object({ table: z.string() }), z.object({ sql: z.string() })]);
+
+/** Every request: its parameters and its result. */
+export const METHODS = {
+  'app.info': {
+    params: z.object({}),
+    result: z.object({
+      version: z.string(),
+      transport: z.enum(['electron', 'browser']),
+      workspace: z.object({ dir: z.string(), name: z.string(), timezone: z.string() }),
+      recent: z.array(z.string()),
+    }),
+  },
+  'workspace.open': {
+    params: z.object({ dir: z.string().min(1), create: z.boolean().optional(), timezone: z.string().optional() }),
+    result: z.object({ dir: z.string() }),
+  },
+  'workspace.summary': {
+    params: z.object({}),
+    result: z.object({
+      partitions: z.array(z.object({ event_date: z.string(), rows: z.number(), events: z.number() })),
+      imports: z.array(
+        z.object({
+          importId: z.number(),
+          path: z.string(),
+          rows: z.number(),
+          rejected: z.number(),
+          duplicates: z.number(),
+          importedAt: z.string(),
+        }),
+      ),
+      tables: z.array(z.object({ name: z.string(), rows: z.number() })),
+      events: z.number(),
+      rejected: z.number(),
+    }),
+  },
+  'schema.tables': {
+    params: z.object({}),
+    result: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['table', 'view']),
+        columns: z.array(z.object({ name: z.string(), type: z.string() })),
+      }),
+    ),
+  },
+  'lake.import': {
+    params: z.object({ paths: z.array(z.string().min(1)).min(1), strict: z.boolean().optional() }),
+    result: z.object({ files: z.array(ImportFileSchema), rows: z.number(), rejected: z.number() }),
+  },
+  'lake.rejects': {
+    params: z.object({ importId: z.number().optional(), limit: z.number().int().min(1).max(1000).default(100) }),
+    result: z.array(
+      z.object({ importId: z.number(), file: z.string(), line: z.number(), reason: z.string(), raw: z.string().nullable() }),
+    ),
+  },
+  'query.run': {
+    params: z.object({ sql: z.string().min(1), cellId: z.string().optional() }),
+    result: z.object({
+      queryId: z.string(),
+      columns: z.array(ColumnSchema),
+      rowCount: z.number(),
+      elapsedMs: z.number(),
+      statement: z.string(),
+    }),
+  },
+  'query.page': {
+    params: z.object({ queryId: z.string(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(5000) }),
+    result: z.object({ offset: z.number(), rows: z.array(z.array(Json)) }),
+  },
+  'query.close': { params: z.object({ queryId: z.string() }), result: z.object({}) },
+  'export.file': {
+    params: z.object({ source: ExportSource, path: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv') }),
+    result: z.object({ out: z.string(), format: z.enum(['csv', 'parquet']), rows: z.number(), bytes: z.number() }),
+  },
+  /** Browser mode: writes the export where the server can serve it once, as a download the browser saves. */
+  'export.prepare': {
+    params: z.object({
+      source: ExportSource,
+      format: z.enum(['csv', 'parquet']).default('csv'),
+      name: z.string().regex(/^[\w .-]{1,100}$/),
+    }),
+    result: z.object({ downloadId: z.string(), filename: z.string(), rows: z.number(), bytes: z.number() }),
+  },
+  'pipelines.status': {
+    params: z.object({}),
+    result: z.object({ pipelines: z.array(PipelineStatusSchema), problems: z.array(ProblemSchema) }),
+  },
+  'pipelines.run': {
+    params: z.object({
+      pipelines: z.array(z.string()).optional(),
+      from: Date10.optional(),
+      to: Date10.optional(),
+      full: z.boolean().optional(),
+      retry: z.number().int().optional(),
+    }),
+    result: RunResultSchema,
+  },
+  'pipelines.runs': {
+    params: z.object({ limit: z.number().int().min(1).max(500).default(20) }),
+    result: z.array(
+      z.object({
+        runId: z.number(),
+        startedAt: z.string(),
+        finishedAt: z.string().nullable(),
+        runBy: z.string(),
+        command: z.string(),
+        status: z.string(),
+        pipelines: z.array(z.string()),
+        partitions: z.number(),
+        succeeded: z.number(),
+        failed: z.number(),
+        rows: z.number(),
+        durationMs: z.number().nullable(),
+        error: z.string().nullable(),
+        definitionHashes: z.record(z.string(), z.string()),
+        failures: z.array(z.object({ pipeline: z.string(), partition: z.string(), error: z.string() })),
+      }),
+    ),
+  },
+  'live.state': { params: z.object({}), result: LiveStateSchema },
+  'live.rows': {
+    params: z.object({ pipeline: z.string(), mode: z.enum(['naive', 'exact']) }),
+    result: z.object({ columns: z.array(z.string()), rows: z.array(Row) }),
+  },
+  'live.simulate': {
+    params: z.object({ running: z.boolean(), rate: z.number().min(1).max(100_000).optional() }),
+    result: LiveStateSchema,
+  },
+  'served.view': {
+    params: z.object({ pipeline: z.string() }),
+    result: z.object({
+      pipeline: z.string(),
+      watermark: z.string().nullable(),
+      partitions: z.array(z.object({ partition: z.string(), source: z.enum(['batch', 'live', 'merged']), rows: z.array(Row) })),
+    }),
+  },
+  'reconcile.compare': {
+    // throughLine: compare as of a recount (the log as far as that recount imported it), while a writer goes on.
+    params: z.object({ pipeline: z.string(), ids: z.boolean().optional(), throughLine: z.number().int().min(0).optional() }),
+    result: ReconciliationSchema,
+  },
+  'reconcile.recount': {
+    params: z.object({}),
+    result: z.object({
+      import: ImportFileSchema,
+      run: RunResultSchema,
+      throughLine: z.number(),
+      released: z.object({ groups: z.number(), events: z.number() }).optional(),
+    }),
+  },
+  'notebooks.list': { params: z.object({}), result: z.array(NotebookInfoSchema) },
+  'notebooks.read': {
+    params: z.object({ name: NotebookName }),
+    result: z.object({ name: z.string(), notebook: NotebookSchema, text: z.string() }),
+  },
+  'notebooks.save': { params: z.object({ name: NotebookName, notebook: NotebookSchema }), result: NotebookInfoSchema },
+  'notebooks.create': { params: z.object({ name: NotebookName }), result: NotebookInfoSchema },
+  'notebooks.rename': { params: z.object({ from: NotebookName, to: NotebookName }), result: NotebookInfoSchema },
+  'notebooks.delete': { params: z.object({ name: NotebookName }), result: z.object({}) },
+} as const;
+
+export type Method = keyof typeof METHODS;
+export type Params<M extends Method> = z.input<(typeof METHODS)[M]['params']>;
+export type Result<M extends Method> = z.infer<(typeof METHODS)[M]['result']>;
+export const METHOD_NAMES = Object.keys(METHODS) as Method[];
+
+/** Requests that report progress and can be cancelled while they run. */
+export const LONG_RUNNING: readonly Method[] = [
+  'lake.import',
+  'query.run',
+  'export.file',
+  'export.prepare',
+  'pipelines.run',
+  'reconcile.compare',
+  'reconcile.recount',
+];
+
+/** What the engine pushes without being asked. */
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), requestId: z.string(), progress: ProgressSchema }),
+  z.object({ type: z.literal('live.update'), pipeline: z.string(), mode: z.enum(['naive', 'exact']), rows: z.array(Row) }),
+  z.object({ type: z.literal('live.state'), state: LiveStateSchema }),
+  z.object({ type: z.literal('workspace.changed'), what: z.enum(['lake', 'pipelines', 'notebooks', 'workspace']) }),
+]);
+export type EngineEvent = z.infer<typeof EventSchema>;
+
+/** The wire format both transports use around the contract. */
+export const RequestMessageSchema = z.object({
+  id: z.string().min(1).max(100),
+  method: z.enum(METHOD_NAMES as [Method, ...Method[]]),
+  params: z.unknown(),
+});
+export type RequestMessage = z.infer<typeof RequestMessageSchema>;
+export const ResponseMessageSchema = z.union([
+  z.object({ id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.string(), ok: z.literal(false), error: ErrorSchema }),
+]);
+export type ResponseMessage = z.infer<typeof ResponseMessageSchema>;
+export const CancelMessageSchema = z.object({ cancel: z.string().min(1).max(100) });
+
+export function parseParams<M extends Method>(method: M, params: unknown): z.infer<(typeof METHODS)[M]['params']> {
+  return METHODS[method].params.parse(params ?? {}) as z.infer<(typeof METHODS)[M]['params']>;
+}
+
+export function parseResult<M extends Method>(method: M, result: unknown): Result<M> {
+  return METHODS[method].result.parse(result) as Result<M>;
+}

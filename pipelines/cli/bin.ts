@@ -1,4 +1,0 @@
-// Entry for running the CLI from source (tests, development): `node --import tsx pipelines/cli/bin.ts …`.
-import { main } from './main.js';
-
-await main(process.argv);
