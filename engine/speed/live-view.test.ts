@@ -305,7 +305,9 @@ FROM events GROUP BY event_date, method\n`,
       for (const batch of batches(lines, [0.1, 0.35, 0.7])) await view.ingest(batch);
       expect(view.problems).toEqual([]);
       const key = (r: Record<string, unknown>) => `${String(r.event_date)}|${String(r.method)}`;
-      const live = view.rows('payment_extremes', 'exact').map((r) => ({ ...r, key: key(r) }) as Record<string, unknown> & { key: string });
+      const live = view
+        .rows('payment_extremes', 'exact')
+        .map((r) => ({ ...r, key: key(r) }) as Record<string, unknown> & { key: string });
       const batch = (await t.workspace.catalog.all<Record<string, unknown>>('SELECT * FROM payment_extremes')).map((r) => ({
         ...r,
         key: key(r),
