@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { contentSecurityPolicy } from '../shared/csp.js';
+import { REQUEST_HEADER as SHARED_REQUEST_HEADER } from '../shared/routes.js';
 
 /**
  * Browser mode's defences (field notes §4.3): any web page the user visits can reach 127.0.0.1, so every
@@ -10,7 +11,8 @@ import { contentSecurityPolicy } from '../shared/csp.js';
  * requests and socket hijacking; no CORS headers at all.
  */
 export const TOKEN_COOKIE = 'recount_token';
-export const REQUEST_HEADER = 'x-recount-request';
+/** Node lower-cases header names. */
+export const REQUEST_HEADER = SHARED_REQUEST_HEADER.toLowerCase();
 
 export function newToken(): string {
   return randomBytes(32).toString('hex');

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { CancelMessageSchema, type ResponseMessage } from '../shared/contract.js';
+import { API_ROUTES } from '../shared/routes.js';
 import type { Engine } from '../service/engine.js';
 import { REQUEST_HEADER, TOKEN_COOKIE, newToken, refuse, sameToken, securityHeaders } from './security.js';
 
@@ -165,23 +166,23 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (
         post &&
         (request.headers[REQUEST_HEADER] !== '1' ||
-          (url.pathname !== '/api/upload' && !request.headers['content-type']?.startsWith('application/json')))
+          (url.pathname !== API_ROUTES.upload && !request.headers['content-type']?.startsWith('application/json')))
       ) {
         return send(response, 415, { error: `API requests are JSON and carry ${REQUEST_HEADER}: 1` });
       }
-      if (post && url.pathname === '/api/call') {
+      if (post && url.pathname === API_ROUTES.call) {
         const message = await readJson(request);
         const refused = refusedOverHttp(message);
         const answer = refused ?? (await options.engine.handle(message));
         await removeImportedUploads(message, options.uploadDir);
         return send(response, 200, answer);
       }
-      if (post && url.pathname === '/api/cancel') {
+      if (post && url.pathname === API_ROUTES.cancel) {
         const message = CancelMessageSchema.parse(await readJson(request));
         options.engine.cancel(message.cancel);
         return send(response, 200, { ok: true });
       }
-      if (post && url.pathname === '/api/upload') {
+      if (post && url.pathname === API_ROUTES.upload) {
         const name = (url.searchParams.get('name') ?? 'upload').replace(/[^\w .-]/g, '_').slice(0, 120) || 'upload';
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > maxUpload) {
@@ -205,8 +206,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         }
         return send(response, 200, { path });
       }
-      if (!post && url.pathname.startsWith('/api/download/')) {
-        const download = options.engine.takeDownload(url.pathname.slice('/api/download/'.length));
+      if (!post && url.pathname.startsWith(API_ROUTES.download)) {
+        const download = options.engine.takeDownload(url.pathname.slice(API_ROUTES.download.length));
         if (!download) return send(response, 404, { error: 'this download has expired; export again' });
         response.writeHead(200, {
           ...headers(),
@@ -229,7 +230,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const refusal =
-      url.pathname === '/api/events'
+      url.pathname === API_ROUTES.events
         ? refuse(request, token, port, { stateChanging: true })
         : { status: 404, reason: 'not found' };
     if (refusal) {

@@ -1,9 +1,9 @@
 import type { EngineEvent, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
 import type { Client } from './client';
 import type { ExportSource, FileAccess, Transport } from './transport';
+import { API_ROUTES, REQUEST_HEADER } from '../../../engine/shared/routes';
 
 /** Browser mode's header on every API request: a cross-site form cannot send it (field notes §4.3). */
-const REQUEST_HEADER = 'X-Recount-Request';
 
 async function post(path: string, body: unknown): Promise<unknown> {
   const response = await fetch(path, {
@@ -27,7 +27,7 @@ function upload(file: File, onProgress: (sent: number) => void, signal?: AbortSi
   // XMLHttpRequest, not fetch: fetch still reports no upload progress, and a large file needs a bar.
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open('POST', `/api/upload?name=${encodeURIComponent(file.name)}`);
+    request.open('POST', `${API_ROUTES.upload}?name=${encodeURIComponent(file.name)}`);
     request.setRequestHeader(REQUEST_HEADER, '1');
     request.upload.onprogress = (e) => onProgress(e.loaded);
     request.onload = () => {
@@ -76,7 +76,7 @@ class BrowserFiles implements FileAccess {
       signal ? { signal } : {},
     );
     const link = document.createElement('a');
-    link.href = `/api/download/${prepared.downloadId}`;
+    link.href = `${API_ROUTES.download}${prepared.downloadId}`;
     link.download = prepared.filename;
     document.body.append(link);
     link.click();
@@ -100,7 +100,7 @@ export class HttpTransport implements Transport {
   }
 
   private connect(): void {
-    const url = new URL('/api/events', location.href);
+    const url = new URL(API_ROUTES.events, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url);
     this.socket = socket;
@@ -125,11 +125,11 @@ export class HttpTransport implements Transport {
   }
 
   async send(message: RequestMessage): Promise<ResponseMessage> {
-    return (await post('/api/call', message)) as ResponseMessage;
+    return (await post(API_ROUTES.call, message)) as ResponseMessage;
   }
 
   cancel(requestId: string): void {
-    void post('/api/cancel', { cancel: requestId }).catch(() => undefined);
+    void post(API_ROUTES.cancel, { cancel: requestId }).catch(() => undefined);
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
