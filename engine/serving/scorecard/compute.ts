@@ -1,53 +1,19 @@
-import type { Json } from '@duckdb/node-api';
 import type { Connection } from '../../kernel/workspace/db.js';
 import { ident, literal } from '../../kernel/util/sql.js';
 import { UserError, errorMessage } from '../../kernel/util/errors.js';
 import { readRows } from '../event-sets.js';
 import type { ScorecardDefinition } from './definition.js';
-import { PERIODS, periodBounds, type Period, type PeriodBounds } from './periods.js';
+import { PERIODS, periodBounds } from './periods.js';
+import type {
+  Period,
+  PeriodBounds,
+  PeriodValue,
+  Scorecard,
+  ScorecardLeaderboard,
+  ScorecardMetric,
+} from '../../shared/scorecard.js';
 
-export interface PeriodValue {
-  value: Json;
-  previous_to_date: Json;
-  previous: Json;
-  /** value − previous_to_date, exact for integers and decimals. */
-  change: Json;
-  /** The change as a percentage of previous_to_date (null when that is 0 or empty). */
-  change_pct: number | null;
-}
-
-export interface ScorecardMetric {
-  name: string;
-  label: string;
-  format: string;
-  today: PeriodValue;
-  week: PeriodValue;
-  month: PeriodValue;
-}
-
-export interface LeaderboardRow {
-  key: Json;
-  value: Json;
-  rank: number;
-  /** The key's rank in the previous period to the same point (null: it had no rows then). */
-  previous_rank: number | null;
-}
-
-export interface ScorecardLeaderboard {
-  name: string;
-  label: string;
-  format: string;
-  period: Period;
-  rows: LeaderboardRow[];
-}
-
-export interface Scorecard {
-  at: string;
-  timezone: string;
-  periods: Record<Period, PeriodBounds>;
-  metrics: ScorecardMetric[];
-  leaderboards: ScorecardLeaderboard[];
-}
+export type { Scorecard };
 
 const EMPTY: PeriodValue = { value: null, previous_to_date: null, previous: null, change: null, change_pct: null };
 

@@ -1,20 +1,9 @@
 import type { Connection } from '../../kernel/workspace/db.js';
 import { literal } from '../../kernel/util/sql.js';
 
-export const PERIODS = ['today', 'week', 'month'] as const;
-export type Period = (typeof PERIODS)[number];
+import { PERIODS, type Period, type PeriodBounds } from '../../shared/scorecard.js';
 
-/** One period and the two it is compared with, as instants (ISO 8601, UTC). */
-export interface PeriodBounds {
-  /** The period so far: from its start to now, now included. */
-  from: string;
-  to: string;
-  /** The previous period to the same point (yesterday until this time of day; last week until this weekday and time). */
-  previous_from: string;
-  previous_to_date: string;
-  /** The whole previous period ends where this one starts. */
-  previous_to: string;
-}
+export { PERIODS };
 
 /**
  * The bounds of today, this week (from Monday) and this month in the workspace's zone, worked out by DuckDB on the
