@@ -35,7 +35,8 @@ export interface PeriodValue {
 export interface ScorecardMetric {
   name: string;
   label: string;
-  format: string;
+  format: 'number' | 'money' | 'percent';
+  better: 'higher' | 'lower';
   today: PeriodValue;
   week: PeriodValue;
   month: PeriodValue;
@@ -52,7 +53,7 @@ export interface LeaderboardRow {
 export interface ScorecardLeaderboard {
   name: string;
   label: string;
-  format: string;
+  format: 'number' | 'money' | 'percent';
   period: Period;
   rows: LeaderboardRow[];
 }

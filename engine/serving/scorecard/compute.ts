@@ -51,6 +51,7 @@ export async function computeScorecard(
     name: m.name,
     label: m.label ?? m.name,
     format: m.format,
+    better: m.better,
     today: EMPTY,
     week: EMPTY,
     month: EMPTY,

@@ -15,6 +15,8 @@ const Metric = z.object({
   /** One aggregate over `events` (DuckDB SQL), e.g. count(DISTINCT user_id) FILTER (WHERE …). */
   sql: z.string().min(1),
   format: z.enum(['number', 'money', 'percent']).default('number'),
+  /** Whether a rise is good news (visitors) or bad (a failure rate): only the colour of the change depends on it. */
+  better: z.enum(['higher', 'lower']).default('higher'),
 });
 
 const Leaderboard = z.object({
@@ -46,24 +48,28 @@ export const DEFAULT_SCORECARD: ScorecardDefinition = {
       label: 'Visitors',
       sql: "count(DISTINCT user_id) FILTER (WHERE event_type = 'UserVisitedWebsite')",
       format: 'number',
+      better: 'higher',
     },
     {
       name: 'orders',
       label: 'Orders',
       sql: "count(DISTINCT order_id) FILTER (WHERE event_type = 'PaymentSucceeded')",
       format: 'number',
+      better: 'higher',
     },
     {
       name: 'revenue',
       label: 'Revenue',
       sql: "coalesce(sum(CAST(amount AS DECIMAL(18, 2))) FILTER (WHERE event_type = 'PaymentSucceeded'), 0)",
       format: 'money',
+      better: 'higher',
     },
     {
       name: 'payment_failure_rate',
       label: 'Payment failure rate',
       sql: "count(*) FILTER (WHERE event_type = 'PaymentFailed') / nullif(count(*) FILTER (WHERE event_type IN ('PaymentSucceeded', 'PaymentFailed')), 0)",
       format: 'percent',
+      better: 'lower',
     },
   ],
   leaderboards: [
