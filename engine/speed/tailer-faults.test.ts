@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Tailer, type TailBatch } from './tailer.js';
 
-// §1.5 case 19: permission revoked, EMFILE, a file vanishing between stat and open. Tests run as root here, where
-// chmod cannot take access away, so the errors are injected into node:fs/promises for the log path only.
+// Fault 19 of tailer.test.ts's numbered list: permission revoked, EMFILE, a file vanishing between stat and open.
+// Tests run as root here, where chmod cannot take access away, so the errors are injected into node:fs/promises for the
+// log path only.
 
 const faults = vi.hoisted(() => ({ queue: [] as { op: 'open' | 'stat'; path: string; code: string }[] }));
 

@@ -1,10 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { throwIfAborted } from '../util/errors.js';
 import { readBytes } from './read-bytes.js';
+import { LineFramer, type LineSink } from './line-framer.js';
 import type { OperationOptions } from '../../shared/progress.js';
 
 /**
@@ -14,8 +14,8 @@ import type { OperationOptions } from '../../shared/progress.js';
 export const SKIP_KEY = '__recount_skip__';
 const PLACEHOLDER = Buffer.from(`{"${SKIP_KEY}":1}\n`);
 const NEWLINE = Buffer.from('\n');
-/** Raw text kept for a rejected line; the rest is summarised by its length. */
-export const RAW_LIMIT = 4096;
+
+export { NOT_AN_OBJECT, RAW_LIMIT, readsIntoNextLine } from './line-framer.js';
 
 export interface FrameRequest extends OperationOptions {
   path: string;
@@ -68,192 +68,88 @@ export interface FrameResult {
   firstRowLine: number;
 }
 
-interface LineSink {
+interface CopyLines {
   line(buf: Buffer, start: number, end: number): void;
   placeholder(): void;
 }
 
-/** Turns a byte stream into lines, enforcing the line cap without ever holding an oversized line in memory. */
-class Framer {
-  lineNo: number;
+/** The import's view of the framed lines: counts them, collects rejects, and notes what DuckDB must not read as it is. */
+class Framer implements LineSink {
   lines = 0;
-  blank = 0;
+  blankLines = 0;
   rejects: FrameReject[] = [];
-  needsCopy = false;
-  private carry: Buffer[] = [];
-  private carryBytes = 0;
-  private carryOversized = false;
-  private atFileStart: boolean;
+  private flagged = false;
+  private readonly core: LineFramer;
 
   constructor(
     startLine: number,
-    private readonly maxLineBytes: number,
+    maxLineBytes: number,
     atFileStart: boolean,
-    private readonly sink: LineSink | undefined,
-    private readonly newline = 10,
+    private readonly sink: CopyLines | undefined,
+    newline = 10,
   ) {
-    this.lineNo = startLine;
-    this.atFileStart = atFileStart;
+    this.core = new LineFramer({ maxLineBytes, line: startLine, atFileStart, newline });
   }
 
-  get pendingBytes(): number {
-    return this.carryBytes;
+  get lineNo(): number {
+    return this.core.line;
+  }
+
+  /** A blank or rejected line, or a BOM: DuckDB cannot read the file as it is. */
+  get needsCopy(): boolean {
+    return this.flagged || this.core.strippedBom;
   }
 
   push(chunk: Buffer): void {
-    let pos = 0;
-    // Fast UTF-8 check over the complete lines of this chunk; line-level checks only if it fails.
-    const lastNl = chunk.lastIndexOf(this.newline);
-    const chunkValid = lastNl < 0 || isUtf8(chunk.subarray(0, lastNl + 1));
-    const chunkHasNul = chunk.indexOf(0) >= 0;
-    for (;;) {
-      const nl = chunk.indexOf(this.newline, pos);
-      if (nl < 0) {
-        this.addCarry(chunk, pos, chunk.length);
-        return;
-      }
-      if (this.carryBytes > 0 || this.carryOversized) {
-        this.addCarry(chunk, pos, nl);
-        const joined = Buffer.concat(this.carry);
-        const oversized = this.carryOversized;
-        const total = this.carryBytes;
-        this.resetCarry();
-        this.completeLine(joined, 0, joined.length, oversized ? total : undefined, isUtf8(joined), true);
-      } else {
-        this.completeLine(chunk, pos, nl, undefined, chunkValid || isUtf8(chunk.subarray(pos, nl)), chunkHasNul);
-      }
-      pos = nl + 1;
-    }
+    this.core.push(chunk, this);
   }
 
   /** The bytes after the last newline; returns them as a final line unless the caller holds them back. */
   finish(hold: HoldTail): { line: number; bytes: number } | undefined {
-    if (this.carryBytes === 0 && !this.carryOversized) return undefined;
-    if (hold === true || (hold === 'unless-complete' && !isCompleteObject(this.carry, this.carryOversized))) {
-      return { line: this.lineNo + 1, bytes: this.carryBytes };
+    if (this.core.pendingBytes === 0) return undefined;
+    if (hold === true || (hold === 'unless-complete' && !isCompleteObject(this.core.pendingLine()))) {
+      return { line: this.core.line + 1, bytes: this.core.pendingBytes };
     }
-    const joined = Buffer.concat(this.carry);
-    const oversized = this.carryOversized;
-    const total = this.carryBytes;
-    this.resetCarry();
-    this.completeLine(joined, 0, joined.length, oversized ? total : undefined, isUtf8(joined), true);
+    this.core.end(this);
     return undefined;
   }
 
-  private addCarry(buf: Buffer, start: number, end: number): void {
-    const length = end - start;
-    if (length <= 0) return;
-    this.carryBytes += length;
-    if (this.carryOversized) return;
-    if (this.carryBytes > this.maxLineBytes) {
-      // Keep only a prefix for the reject's raw text; the rest of the line is counted, not stored.
-      const kept = Buffer.concat(this.carry);
-      this.carry = [Buffer.concat([kept, buf.subarray(start, end)]).subarray(0, RAW_LIMIT)];
-      this.carryOversized = true;
-      return;
-    }
-    this.carry.push(Buffer.from(buf.subarray(start, end)));
-  }
-
-  private resetCarry(): void {
-    this.carry = [];
-    this.carryBytes = 0;
-    this.carryOversized = false;
-  }
-
-  private completeLine(
-    buf: Buffer,
-    start: number,
-    endExclusive: number,
-    oversizedLength: number | undefined,
-    utf8: boolean,
-    mayHaveNul: boolean,
-  ): void {
-    this.lineNo++;
+  line(buf: Buffer, start: number, end: number): void {
     this.lines++;
-    let s = start;
-    const e = endExclusive;
-    if (this.atFileStart) {
-      this.atFileStart = false;
-      if (e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) {
-        s += 3; // a UTF-8 byte-order mark: DuckDB would reject the first line for it
-        this.needsCopy = true;
-      }
-    }
-    if (oversizedLength !== undefined || e - s > this.maxLineBytes) {
-      const length = oversizedLength ?? e - s;
-      this.reject(`line is ${length} bytes, longer than the ${this.maxLineBytes}-byte limit`, buf, s, Math.min(e, s + RAW_LIMIT));
-      return;
-    }
-    const crlf = e > s && buf[e - 1] === 13;
-    const contentEnd = crlf ? e - 1 : e;
-    if (isBlank(buf, s, contentEnd)) {
-      // DuckDB skips blank lines without a row, which would shift every later line number.
-      this.blank++;
-      this.needsCopy = true;
-      this.sink?.placeholder();
-      return;
-    }
-    if (!utf8) {
-      this.reject('line is not valid UTF-8', buf, s, Math.min(contentEnd, s + RAW_LIMIT));
-      return;
-    }
-    if (mayHaveNul && buf.subarray(s, contentEnd).indexOf(0) >= 0) {
-      this.reject('line contains a NUL byte', buf, s, Math.min(contentEnd, s + RAW_LIMIT));
-      return;
-    }
-    if (readsIntoNextLine(buf, s, contentEnd)) {
-      this.reject(NOT_AN_OBJECT, buf, s, Math.min(contentEnd, s + RAW_LIMIT));
-      return;
-    }
-    this.sink?.line(buf, s, contentEnd);
+    this.sink?.line(buf, start, end);
   }
 
-  private reject(reason: string, buf: Buffer, start: number, end: number): void {
-    this.rejects.push({ line: this.lineNo, reason, raw: buf.toString('utf8', start, end) });
-    this.needsCopy = true;
+  blank(): void {
+    // DuckDB skips blank lines without a row, which would shift every later line number.
+    this.lines++;
+    this.blankLines++;
+    this.flagged = true;
+    this.sink?.placeholder();
+  }
+
+  reject(line: number, reason: string, raw: string): void {
+    this.lines++;
+    this.rejects.push({ line, reason, raw });
+    this.flagged = true;
     this.sink?.placeholder();
   }
 }
 
 export type HoldTail = boolean | 'unless-complete';
 
-/** Whether the bytes of an unterminated last line are a whole JSON object: then they are a line, not a fragment. */
-function isCompleteObject(parts: Buffer[], oversized: boolean): boolean {
-  if (oversized) return false;
+/** Whether the bytes of an unterminated last line (undefined: too long to hold) are a whole JSON object by themselves. */
+function isCompleteObject(line: Buffer | undefined): boolean {
+  if (!line) return false;
   try {
-    const value: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    const value: unknown = JSON.parse(line.toString('utf8'));
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   } catch {
     return false;
   }
 }
 
-/** The reason for a line that is not a JSON object, as the import gives it for lines DuckDB cannot read. */
-export const NOT_AN_OBJECT = 'not a valid JSON object';
-
-/**
- * Whether DuckDB's NDJSON reader would read a broken line on into the next one. JSON lets a value follow a newline, so
- * a line cut short after a `:`, a `[` or a `,` in a list takes the next line as the rest of its value, and both are
- * lost (measured: every other cut leaves the next line alone). Such lines are rejected before DuckDB sees them.
- */
-export function readsIntoNextLine(buf: Buffer, start: number, end: number): boolean {
-  let last = end - 1;
-  while (last >= start && (buf[last] === 32 || buf[last] === 9 || buf[last] === 13)) last--;
-  const c = buf[last];
-  return last >= start && (c === 0x3a || c === 0x5b || c === 0x2c);
-}
-
-function isBlank(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-}
-
 /** Buffers the sanitized copy and honours the stream's backpressure. */
-class CopySink implements LineSink {
+class CopySink implements CopyLines {
   private parts: Buffer[] = [];
   private size = 0;
   constructor(private readonly out: WriteStream) {}
@@ -303,7 +199,7 @@ export async function frameNdjson(request: FrameRequest): Promise<FrameResult> {
 async function framePass(request: FrameRequest, writeCopy: boolean): Promise<{ frame: FrameResult; sanitizedNeeded: boolean }> {
   const { signal, onProgress } = request;
   // Both hashes cover the file from its first byte; the consumed one stops at the last complete line. One hash
-  // is kept, and the whole file's is finished from a copy of it: hashing 300 MB twice cost 140 ms more (measured).
+  // is kept, and the whole file's is finished from a copy of it, so the file's bytes are hashed once, not twice.
   const consumedHash: Hash = createHash('sha256');
   const out = writeCopy ? createWriteStream(request.copyPath) : undefined;
   const sink = out ? new CopySink(out) : undefined;
@@ -369,7 +265,7 @@ async function framePass(request: FrameRequest, writeCopy: boolean): Promise<{ f
       endOffset,
       endLine: framer.lineNo,
       lines: framer.lines,
-      blankLines: framer.blank,
+      blankLines: framer.blankLines,
       rejects: framer.rejects,
       source: writeCopy ? request.copyPath : request.path,
       sanitized: writeCopy,
