@@ -8,7 +8,7 @@ import type { Workspace } from '../engine/kernel/workspace/workspace.js';
 import { LiveView, type LiveIngest } from '../engine/speed/live-view.js';
 import { LiveSession } from '../engine/speed/session.js';
 import { Tailer } from '../engine/speed/tailer.js';
-import { feedView, replayLog, REPLAY_BATCH_BYTES, type ReplayRead } from '../engine/speed/feed.js';
+import { feedView, replayLog, REPLAY_BATCH_BYTES, type ReplayRead } from '../engine/speed/replay.js';
 import { BENCH_DIR, dataset } from './data.js';
 import { IMPORT_DATASET } from './import.js';
 import { median, type Report } from './report.js';

@@ -8,7 +8,7 @@ import { addExact, exactJson, isZero, parseExact, type ExactNumber } from '../ke
 import type { PipelineDefinition } from '../kernel/pipeline/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { LiveView, type LiveRow } from '../speed/live-view.js';
-import { replayLog } from '../speed/feed.js';
+import { replayLog } from '../speed/replay.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import { Tailer, type TailBatch, type TailPosition, type TailReject, type TailStatus } from './tailer.js';
-import { readLogWhole } from './feed.js';
+import { readLogWhole } from './replay.js';
 import { TailPositionSchema, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { LiveView, type LiveIngest, type LiveMode, type LiveReject, type LiveSnapshot } from './live-view.js';
 import { fsyncFile } from '../kernel/util/fsx.js';

@@ -8,7 +8,7 @@ import type { GeneratedEvent } from '../generator/model.js';
 import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { normalizeRows } from '../testing/rows.js';
 import { LiveView, type LiveIngest } from './live-view.js';
-import { feedView, replayLog, type ReplayOptions } from './feed.js';
+import { feedView, replayLog, type ReplayOptions } from './replay.js';
 import { Tailer, type TailReject } from './tailer.js';
 
 const REALTIME = ['daily_visits', 'weekly_visitors', 'daily_orders', 'daily_product_sales', 'daily_payments', 'daily_funnel'];

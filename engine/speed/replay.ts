@@ -7,17 +7,16 @@ import type { LiveBatch, LiveIngest, LiveView } from './live-view.js';
 
 /**
  * The batch size a replay reads a log in (the tailer's `maxBatchBytes`). A batch costs a fixed part (planning every
- * delta query, a round of each ingest step) besides its lines, and a replay has all its lines at once: replaying a
- * million events (292 MB) through the six default realtime pipelines took 3.4 s in batches of 4 MiB (the tailer's
- * default, right for a live log, whose batches are what arrived since the last poll) against 1.3 s in batches of
- * 64 MiB; 16 and 32 MiB were slower, 96 and 128 MiB no faster (measured on 2 cores). The memory is the tailer's
- * batch buffers and the view's three batch files, each up to this size, while the replay runs.
+ * delta query, a round of each ingest step) besides its lines, and a replay has all its lines at once, so it pays that
+ * part far less often in large batches than in the tailer's default of 4 MiB (right for a live log, whose batches are
+ * what arrived since the last poll); smaller sizes than this were slower, larger ones no faster. The memory is the
+ * tailer's batch buffers and the view's three batch files, each up to this size, while the replay runs.
  */
 export const REPLAY_BATCH_BYTES = 64 * 1024 * 1024;
 /**
  * The first batch of a replay is smaller: nothing else runs until it is read, its schema found and every pipeline
- * compiled, so the steps after it start sooner (about 3% sooner done, measured). Still more lines than the schema
- * is sampled from (DuckDB's 20,480).
+ * compiled, so the steps after it start sooner and the replay is done sooner. Still more lines than the schema is
+ * sampled from (DuckDB's 20,480).
  */
 export const REPLAY_FIRST_BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -87,10 +86,10 @@ export type ReplayRead = 'whole' | 'batches';
 /**
  * Replays a log from its start into a fresh live view. A log whose lines are exactly its bytes (no line rejected,
  * blank, CRLF-ended or with a BOM, as most logs are) is read whole by DuckDB, straight from the file and on all its
- * threads (LiveView.ingestLog): no batch files, and one round of delta queries. A million-event log (292 MB, six
- * pipelines) took about 1.0 s that way against 1.3 s in batches (measured on 2 cores). The tailer frames the log
- * meanwhile, keeping nothing, to know whether and how many of its lines DuckDB may keep (it reads the file to its
- * end, which may have grown); any other log is read in batches (feedView), framed again.
+ * threads (LiveView.ingestLog): no batch files, and one round of delta queries, which is faster than reading it in
+ * batches. The tailer frames the log meanwhile, keeping nothing, to know whether and how many of its lines DuckDB may
+ * keep (it reads the file to its end, which may have grown); any other log is read in batches (feedView), framed
+ * again.
  */
 export async function replayLog(view: LiveView, log: ReplayLog, options: ReplayOptions = {}): Promise<ReplayRead> {
   const whole = await readLogWhole(view, log, options);
