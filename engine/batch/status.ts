@@ -3,6 +3,7 @@ import type { Connection } from '../kernel/workspace/db.js';
 import { loadPipelines, type Grain, type PipelineDefinition, type PipelineProblem } from '../kernel/pipeline/definition.js';
 import { inputVersion, lastClosedPartition, partitionsWithData, type DateVersions } from './partitions.js';
 import { todayIn } from '../shared/calendar.js';
+import { failuresSinceSuccess, partitionStates } from './state.js';
 
 export type StaleReason = 'never-run' | 'new-data' | 'definition-changed';
 
@@ -11,7 +12,7 @@ export interface PartitionStatus {
   fresh: boolean;
   /** Why it needs a run; absent when fresh. */
   reason?: StaleReason;
-  /** The last successful run of this partition. */
+  /** The last successful run of this partition (`ranAt` in ISO 8601, UTC). */
   lastRun?: { runId: number; ranAt: string };
   rows?: number;
   checksum?: string;
@@ -48,17 +49,6 @@ export async function dateVersions(connection: Connection): Promise<DateVersions
   return new Map(rows.map((r) => [r.d, Number(r.v)]));
 }
 
-interface StateRow {
-  pipeline: string;
-  partition: string;
-  definition_hash: string;
-  input_version: string;
-  rows: number;
-  checksum: string;
-  run_id: number;
-  ran_at: string;
-}
-
 export function watermarkOf(partitions: PartitionStatus[]): string | null {
   let watermark: string | null = null;
   for (const p of partitions) {
@@ -75,42 +65,22 @@ export async function pipelineStatus(
   versions: DateVersions,
   today?: string,
 ): Promise<PipelineStatus> {
-  const states = new Map(
-    (
-      await connection.all<StateRow & Record<string, unknown>>(
-        `SELECT pipeline, strftime(partition, '%Y-%m-%d') AS partition, definition_hash, input_version, rows::DOUBLE AS rows, checksum,
-           run_id::DOUBLE AS run_id, strftime(ran_at, '%Y-%m-%dT%H:%M:%S%z') AS ran_at
-         FROM pipeline_partitions WHERE pipeline = $name`,
-        { name: pipeline.name },
-      )
-    ).map((s) => [s.partition, s]),
-  );
-  const failures = new Map(
-    (
-      await connection.all<{ partition: string; run_id: number; error: string }>(
-        `SELECT strftime(rp.partition, '%Y-%m-%d') AS partition, max(rp.run_id)::DOUBLE AS run_id, arg_max(rp.error, rp.run_id) AS error
-         FROM run_partitions rp
-         LEFT JOIN pipeline_partitions pp ON pp.pipeline = rp.pipeline AND pp.partition = rp.partition
-         WHERE rp.pipeline = $name AND rp.status = 'failed' AND rp.run_id > coalesce(pp.run_id, 0)
-         GROUP BY 1`,
-        { name: pipeline.name },
-      )
-    ).map((f) => [f.partition, { runId: Number(f.run_id), error: f.error }]),
-  );
+  const states = new Map((await partitionStates(connection, pipeline.name)).map((s) => [s.partition, s]));
+  const failures = await failuresSinceSuccess(connection, pipeline.name);
   const partitions = partitionsWithData(pipeline.grain, versions).map((partition): PartitionStatus => {
     const version = inputVersion(partition, pipeline.grain, versions);
     const state = states.get(partition);
     const status: PartitionStatus = { partition, fresh: false, inputVersion: version };
     if (state) {
-      status.lastRun = { runId: Number(state.run_id), ranAt: state.ran_at };
-      status.rows = Number(state.rows);
+      status.lastRun = { runId: state.runId, ranAt: state.ranAt };
+      status.rows = state.rows;
       status.checksum = state.checksum;
     }
     const failure = failures.get(partition);
     if (failure) status.lastError = failure;
     if (!state) status.reason = 'never-run';
-    else if (state.definition_hash !== pipeline.definitionHash) status.reason = 'definition-changed';
-    else if (state.input_version !== version) status.reason = 'new-data';
+    else if (state.definitionHash !== pipeline.definitionHash) status.reason = 'definition-changed';
+    else if (state.inputVersion !== version) status.reason = 'new-data';
     else status.fresh = true;
     return status;
   });

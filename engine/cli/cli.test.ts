@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/fixtures.js';
 import { runCli } from '../testing/cli.js';
+import { parseResult } from '../shared/contract.js';
 
 let root: { dir: string; cleanup: () => Promise<void> };
 let ws: string;
@@ -48,7 +49,9 @@ describe('recount CLI', () => {
     const result = await runCli(['import', good, missing, '--json'], { RECOUNT_WORKSPACE: ws });
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout) as { files: Record<string, unknown>[]; rows: number; rejected: number };
-    expect(doc).toEqual({
+    // The contract's shape of lake.import, exactly: nothing beside it.
+    expect(parseResult('lake.import', doc)).toEqual(doc);
+    expect(doc).toMatchObject({
       files: [
         {
           path: good,
@@ -56,9 +59,9 @@ describe('recount CLI', () => {
           rows: 3,
           rejected: 1,
           partitions: ['2026-10-01', '2026-10-02'],
-          error: null,
           duplicates: 1,
-          import_id: 1,
+          importId: 1,
+          format: 'ndjson',
           range: { bytesFrom: 0, bytesTo: (await readFile(good)).length, linesFrom: 0, linesTo: 4 },
         },
         {
@@ -74,6 +77,7 @@ describe('recount CLI', () => {
       rows: 3,
       rejected: 1,
     });
+    expect(doc.files[0]).not.toHaveProperty('error');
     const again = await runCli(['import', good, '--json', '--workspace', ws]);
     expect(again.code).toBe(0);
     expect((JSON.parse(again.stdout) as { files: { status: string }[] }).files[0]?.status).toBe('skipped');
@@ -126,18 +130,18 @@ describe('recount CLI', () => {
     await runCli(['import', file, '--workspace', ws]);
     const run = await runCli(['run', 'daily_visits', '--json', '--workspace', ws]);
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { run_id: number; status: string; partitions: Record<string, unknown>[] };
-    expect(doc.run_id).toBe(1);
+    const doc = JSON.parse(run.stdout) as { runId: number; status: string; partitions: Record<string, unknown>[] };
+    expect(doc.runId).toBe(1);
     expect(doc.status).toBe('succeeded');
     expect(doc.partitions.map((p) => Object.keys(p).sort())).toEqual(
-      Array(2).fill(['checksum', 'error', 'partition', 'pipeline', 'reason', 'rows', 'status']),
+      Array(2).fill(['checksum', 'durationMs', 'error', 'partition', 'pipeline', 'reason', 'rows', 'status']),
     );
     expect(doc.partitions.map((p) => [p.pipeline, p.partition, p.status, p.reason, p.rows, p.error])).toEqual([
       ['daily_visits', '2026-10-01', 'succeeded', 'never-run', 1, null],
       ['daily_visits', '2026-10-02', 'succeeded', 'never-run', 1, null],
     ]);
     expect(JSON.parse((await runCli(['run', 'daily_visits', '--json', '--workspace', ws])).stdout)).toMatchObject({
-      run_id: null,
+      runId: null,
       status: 'nothing-to-do',
     });
 
@@ -162,10 +166,17 @@ describe('recount CLI', () => {
       runId: number;
       status: string;
       command: string;
+      cancelled: boolean;
+      startedAt: string;
     }[];
     expect(runs.map((r) => [r.runId, r.status, r.command])).toEqual([
       [2, 'failed', 'recount run bad --json'],
       [1, 'succeeded', 'recount run daily_visits --json'],
+    ]);
+    // Times in ISO 8601 (UTC), and a cancel is a flag beside the outcome.
+    expect(runs.map((r) => [r.cancelled, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(r.startedAt)])).toEqual([
+      [false, true],
+      [false, true],
     ]);
 
     const out = join(root.dir, 'visits.csv');

@@ -4,6 +4,7 @@ import type { Workspace } from '../kernel/workspace/workspace.js';
 import { CancelledError, UserError, errorMessage } from '../kernel/util/errors.js';
 import type { Progress } from '../shared/progress.js';
 import { openWorkspace } from '../service/init.js';
+import { parseResult, type Method } from '../shared/contract.js';
 
 export const workspaceOption = () =>
   new Option('-w, --workspace <dir>', 'workspace folder').env('RECOUNT_WORKSPACE').makeOptionMandatory();
@@ -15,6 +16,17 @@ export async function withWorkspace<T>(dir: string, work: (workspace: Workspace)
   } finally {
     await workspace.close();
   }
+}
+
+/**
+ * Prints a result for `--json` as one line, in the shape the contract gives the same result of the app's method
+ * (validated, and without what the contract does not carry), so scripts and the app read the same document. `extra`
+ * adds what only the command knows.
+ */
+export function printJson<M extends Method>(method: M, result: unknown, extra: Record<string, unknown> = {}): void {
+  const shaped = parseResult(method, result);
+  const document = Object.keys(extra).length > 0 ? { ...(shaped as object), ...extra } : shaped;
+  process.stdout.write(`${JSON.stringify(document)}\n`);
 }
 
 /** An AbortSignal that fires on the first Ctrl-C; a second Ctrl-C exits at once. */

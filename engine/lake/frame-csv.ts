@@ -1,13 +1,18 @@
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { throwIfAborted } from '../kernel/util/errors.js';
 import type { OperationOptions } from '../shared/progress.js';
 import { readBytes } from '../kernel/lines/read-bytes.js';
-import { RAW_LIMIT, type FrameReject } from '../kernel/lines/frame-ndjson.js';
+import type { FrameReject } from '../kernel/lines/frame-ndjson.js';
 import type { CsvDialect } from './csv-dialect.js';
-import { LINE_COLUMN } from '../kernel/events/plan.js';
+import { CsvCopyWriter } from './csv-copy.js';
+import { CsvFramer } from './csv-framer.js';
+import type { CsvRename } from './csv-record.js';
+
+export { csvColumnNames, splitCsvRecord } from './csv-record.js';
+
+const LF = 0x0a;
 
 export interface CsvFrameRequest extends OperationOptions {
   path: string;
@@ -36,7 +41,7 @@ export interface CsvFrameResult {
   /** Column names from the header row (or column0… without one), unique and usable as DuckDB names. */
   columns: string[];
   /** Header names stored under another name, and why. */
-  renames: { header: string; column: string; why: string }[];
+  renames: CsvRename[];
   /** Data records written to the copy. */
   records: number;
   endLine: number;
@@ -48,124 +53,6 @@ export interface CsvFrameResult {
   /** Records that end with a delimiter after their last field (the empty field after it is dropped). */
   trailingDelimiters: number;
   source: string;
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-const DQUOTE = 0x22;
-
-/**
- * Splits one record into fields by the dialect: a quote opens a quoted field only at the field's start; inside it the
- * escape character takes the next quote or escape as text (a doubled quote, when the escape is the quote); text
- * after a closing quote, and a quote inside an unquoted field, are text (as DuckDB and Python's csv read them). With
- * `unclosedAsText`, a quote that never closes is text from where it stands.
- */
-export function splitCsvRecord(
-  text: string,
-  dialect: CsvDialect,
-  unclosedAsText = false,
-  /** A quote whose closing quote is followed by text, not a delimiter, is text itself (the field is unquoted). */
-  strictClose = false,
-): string[] {
-  const { delimiter, quote, escape } = dialect;
-  const fields: string[] = [];
-  let i = 0;
-  const n = text.length;
-  for (;;) {
-    let field = '';
-    if (quote && text.startsWith(quote, i)) {
-      const open = i;
-      i += quote.length;
-      let closed = false;
-      while (i < n) {
-        if (escape && escape !== quote && text.startsWith(escape, i)) {
-          const next = text.slice(i + escape.length, i + escape.length + Math.max(quote.length, escape.length));
-          if (next.startsWith(quote) || next.startsWith(escape)) {
-            const taken = next.startsWith(quote) ? quote : escape;
-            field += taken;
-            i += escape.length + taken.length;
-            continue;
-          }
-        }
-        if (text.startsWith(quote, i)) {
-          if (escape === quote && text.startsWith(quote, i + quote.length)) {
-            field += quote;
-            i += 2 * quote.length;
-            continue;
-          }
-          i += quote.length;
-          closed = true;
-          break;
-        }
-        field += text[i];
-        i++;
-      }
-      const endsField = i >= n || text.startsWith(delimiter, i);
-      if ((!closed && unclosedAsText) || (closed && strictClose && !endsField)) {
-        i = open;
-        field = '';
-        // Read as an unquoted field: up to the next delimiter, quotes and all.
-        const end = text.indexOf(delimiter, i);
-        fields.push(end < 0 ? text.slice(i) : text.slice(i, end));
-        if (end < 0) return fields;
-        i = end + delimiter.length;
-        continue;
-      } else {
-        // Text after the closing quote, up to the delimiter, belongs to the field.
-        const end = text.indexOf(delimiter, i);
-        const stop = end < 0 ? n : end;
-        field += text.slice(i, stop);
-        i = stop;
-        fields.push(field);
-        if (end < 0) return fields;
-        i += delimiter.length;
-        continue;
-      }
-    }
-    const end = text.indexOf(delimiter, i);
-    if (end < 0) {
-      fields.push(field + text.slice(i));
-      return fields;
-    }
-    fields.push(field + text.slice(i, end));
-    i = end + delimiter.length;
-  }
-}
-
-/** A field as the normalized copy writes it (RFC 4180 with the file's delimiter): empty unquoted, anything else quoted. */
-function encodeField(value: string): string {
-  return value === '' ? '' : `"${value.replace(/"/g, '""')}"`;
-}
-
-/**
- * Column names as DuckDB's CSV reader names them: trimmed; an empty one `column<i>` (0-based); one that repeats an
- * earlier name but for case gets `_1`, `_2`… A NUL becomes `_` (DuckDB's parser stops at one).
- */
-export function csvColumnNames(
-  names: string[],
-  reserved: readonly string[] = [],
-): { columns: string[]; renames: CsvFrameResult['renames'] } {
-  const seen = new Set(reserved.map((r) => r.toLowerCase()));
-  const renames: CsvFrameResult['renames'] = [];
-  const columns = names.map((raw, index) => {
-    const usable = raw.replace(/\0/g, '_').trim();
-    const base = usable || `column${index}`;
-    let name = base;
-    for (let n = 1; seen.has(name.toLowerCase()); n++) name = `${base}_${n}`;
-    seen.add(name.toLowerCase());
-    if (name !== raw) {
-      const why = raw.includes('\0')
-        ? 'its name holds a NUL character'
-        : raw.trim() === ''
-          ? 'its name is empty'
-          : name !== usable
-            ? 'another column has the same name but for case (DuckDB names ignore case)'
-            : 'spaces around the name are not part of it';
-      renames.push({ header: raw, column: name, why });
-    }
-    return name;
-  });
-  return { columns, renames };
 }
 
 /**
@@ -182,7 +69,8 @@ export function csvColumnNames(
  */
 export async function frameCsv(request: CsvFrameRequest): Promise<CsvFrameResult> {
   const { signal, onProgress, dialect, resume } = request;
-  const framer = new CsvFramer(dialect, request.maxRecordBytes, resume?.line ?? 0);
+  const copy = new CsvCopyWriter(dialect, resume?.line ?? 0);
+  const framer = new CsvFramer(dialect, request.maxRecordBytes, copy);
   // The hash of whole lines only: a held last record leaves it at the last newline (as frame-ndjson.ts does).
   const hash = createHash('sha256');
   let unhashed: Buffer[] = [];
@@ -207,12 +95,12 @@ export async function frameCsv(request: CsvFrameRequest): Promise<CsvFrameResult
       } else unhashed.push(Buffer.from(chunk));
       offset += chunk.length;
       framer.push(chunk);
-      const data = framer.takeOutput();
+      const data = copy.takeOutput();
       if (data && !out.write(data)) await once(out, 'drain');
-      onProgress?.({ phase: 'scanning', done: offset, unit: 'bytes', rows: framer.records });
+      onProgress?.({ phase: 'scanning', done: offset, unit: 'bytes', rows: copy.records });
     }
     const held = framer.end(request.holdIncompleteTail === true && prefixMatches);
-    const data = framer.takeOutput();
+    const data = copy.takeOutput();
     if (data) out.write(data);
     out.end();
     await once(out, 'finish');
@@ -226,388 +114,18 @@ export async function frameCsv(request: CsvFrameRequest): Promise<CsvFrameResult
       endOffset: held ? offset - held : offset,
       prefixMatches,
       ...(held ? { heldTailBytes: held } : {}),
-      columns: framer.columns,
-      renames: framer.renames,
-      records: framer.records,
+      columns: copy.columns,
+      renames: copy.renames,
+      records: copy.records,
       endLine: framer.line,
-      rejects: framer.rejects,
+      rejects: copy.rejects,
       skippedLines: framer.skippedLines,
-      unclosedQuotesKept: framer.unclosedKept,
-      trailingDelimiters: framer.trailingDelimiters,
+      unclosedQuotesKept: copy.unclosedKept,
+      trailingDelimiters: copy.trailingDelimiters,
       source: request.copyPath,
     };
   } catch (error) {
     out.destroy();
     throw error;
-  }
-}
-
-/** The byte-level state machine behind frameCsv: record boundaries, line numbers, and what each record needs. */
-class CsvFramer {
-  records = 0;
-  /** Physical lines completed. */
-  line = 0;
-  skippedLines = 0;
-  unclosedKept = 0;
-  trailingDelimiters = 0;
-  rejects: FrameReject[] = [];
-  columns: string[] = [];
-  renames: CsvFrameResult['renames'] = [];
-
-  private readonly delim: number;
-  private readonly quote: number;
-  private readonly escape: number;
-  private readonly comment: number;
-  private readonly delimiterBuf: Buffer;
-  private headerFields = -1;
-  private output: Buffer[] = [];
-
-  // The record being read.
-  private parts: Buffer[] = [];
-  private recordBytes = 0;
-  private oversized = false;
-  private inQuotes = false;
-  /** A quote inside quotes, whose meaning (closing, or the first of a doubled quote) the next byte decides. */
-  private quoteInQuotes = false;
-  private escaped = false;
-  private afterClose = false;
-  private fieldStart = true;
-  private fields = 1;
-  /** The record does not read the same as RFC 4180 and must be encoded again. */
-  private reencode = false;
-  /** Text right after a closing quote: perhaps the quote was text, not a quote. */
-  private closeThenText = false;
-  private recordStartLine = 1;
-  private inComment = false;
-  private pendingCR = false;
-  private atFileStart = true;
-  private toSkip: number;
-
-  constructor(
-    private readonly dialect: CsvDialect,
-    private readonly max: number,
-    /** Records starting on or before this line were imported before (a grown file): framed, not written or rejected. */
-    private readonly skipThrough = 0,
-  ) {
-    this.delim = dialect.delimiter.charCodeAt(0);
-    this.quote = dialect.quote ? dialect.quote.charCodeAt(0) : -1;
-    this.escape = dialect.escape ? dialect.escape.charCodeAt(0) : -1;
-    this.comment = dialect.comment ? dialect.comment.charCodeAt(0) : -1;
-    this.delimiterBuf = Buffer.from(dialect.delimiter);
-    this.toSkip = dialect.skipRows;
-    if (!dialect.header) this.headerFields = -2; // named from the first record's width
-  }
-
-  takeOutput(): Buffer | undefined {
-    if (this.output.length === 0) return undefined;
-    const data = Buffer.concat(this.output);
-    this.output = [];
-    return data;
-  }
-
-  push(chunk: Buffer): void {
-    const queue = [chunk];
-    while (queue.length > 0) {
-      const buf = queue.shift() as Buffer;
-      const stop = this.scan(buf);
-      if (stop >= 0) queue.unshift(this.reframe(), buf.subarray(stop));
-      // A quote open across lines past the limit: framed again now, so that memory stays bounded by the limit.
-      else if (this.inQuotes && this.spansLines() && this.recordBytes > this.max) queue.unshift(this.reframe());
-    }
-  }
-
-  /** Ends the last record; with `hold`, one that is not whole and has no newline is left out: its bytes are returned. */
-  end(hold = false): number | undefined {
-    if (this.quoteInQuotes) {
-      // The file ended right after a closing quote.
-      this.quoteInQuotes = false;
-      this.inQuotes = false;
-    }
-    const partial = this.inQuotes || (this.headerFields >= 0 && this.fields < this.headerFields);
-    if (hold && this.recordBytes > 0 && !this.oversized && !this.spansLines() && partial) return this.recordBytes;
-    for (;;) {
-      if (this.recordBytes === 0 && !this.oversized && !this.inQuotes && !this.quoteInQuotes) return undefined;
-      if ((this.inQuotes || this.fieldCountWrongAcrossLines()) && this.spansLines()) {
-        this.push(this.reframe());
-        continue;
-      }
-      this.endRecord();
-      this.line++;
-      return undefined;
-    }
-  }
-
-  private spansLines(): boolean {
-    return this.line + 1 > this.recordStartLine;
-  }
-
-  private fieldCountWrongAcrossLines(): boolean {
-    return this.headerFields >= 0 && this.fields !== this.headerFields;
-  }
-
-  private append(chunk: Buffer, start: number, end: number): void {
-    if (end <= start) return;
-    this.recordBytes += end - start;
-    if (this.oversized) return;
-    if (this.recordBytes > this.max && !this.spansLines()) {
-      this.oversized = true;
-      this.parts = [Buffer.concat([...this.parts, chunk.subarray(start, end)]).subarray(0, RAW_LIMIT)];
-      return;
-    }
-    this.parts.push(Buffer.from(chunk.subarray(start, end)));
-  }
-
-  /**
-   * Scans bytes until the buffer ends (-1) or a record that spans lines turns out broken (the header's number of
-   * fields not met, or text right after a closing quote, which a quote that really closes never has): then returns the index
-   * where scanning stopped, the record's bytes so far being in `parts`, for `reframe`.
-   */
-  private scan(chunk: Buffer): number {
-    let segStart = 0;
-    const n = chunk.length;
-    for (let i = 0; i < n; i++) {
-      const c = chunk[i] as number;
-      if (this.pendingCR) {
-        this.pendingCR = false;
-        if (c === LF) {
-          segStart = i + 1;
-          continue;
-        }
-      }
-      if (this.toSkip > 0 || this.inComment) {
-        if (c === LF || c === CR) {
-          if (this.toSkip > 0) this.toSkip--;
-          this.inComment = false;
-          this.skippedLines++;
-          this.line++;
-          this.recordStartLine = this.line + 1;
-          if (c === CR) this.pendingCR = true;
-          this.atFileStart = false;
-        }
-        segStart = i + 1;
-        continue;
-      }
-      if (this.quoteInQuotes) {
-        this.quoteInQuotes = false;
-        if (c === this.quote) continue; // a doubled quote: one quote of text
-        this.inQuotes = false;
-        this.afterClose = true;
-      }
-      if (this.inQuotes) {
-        if (this.escaped) {
-          this.escaped = false;
-          if (c === LF) this.line++;
-          continue;
-        }
-        if (c === this.escape && this.escape !== this.quote) {
-          this.escaped = true;
-          this.reencode = true;
-        } else if (c === this.quote) {
-          if (this.escape === this.quote) this.quoteInQuotes = true;
-          else {
-            this.inQuotes = false;
-            this.afterClose = true;
-          }
-        } else if (c === LF) {
-          if (this.oversized) {
-            // One line over the limit inside a quote: rejected for its length; the next line starts a record.
-            this.append(chunk, segStart, i);
-            this.endRecord();
-            this.line++;
-            this.recordStartLine = this.line + 1;
-            segStart = i + 1;
-            continue;
-          }
-          this.line++;
-          if (this.recordBytes + (i - segStart) > this.max) {
-            // A quote that never closes within the length limit: the first line is the broken record.
-            this.append(chunk, segStart, i + 1);
-            return i + 1;
-          }
-        }
-        continue;
-      }
-      if (c === this.quote && this.fieldStart) {
-        this.inQuotes = true;
-        this.fieldStart = false;
-        if (this.quote !== DQUOTE) this.reencode = true;
-        continue;
-      }
-      if (c === this.delim) {
-        this.afterClose = false;
-        this.fields++;
-        this.fieldStart = true;
-        continue;
-      }
-      if (c === LF || c === CR) {
-        if (this.fieldCountWrongAcrossLines() && this.spansLines()) {
-          this.append(chunk, segStart, i);
-          return i;
-        }
-        this.append(chunk, segStart, i);
-        this.endRecord();
-        this.line++;
-        this.recordStartLine = this.line + 1;
-        if (c === CR) this.pendingCR = true;
-        segStart = i + 1;
-        continue;
-      }
-      if (c === this.comment && this.fieldStart && this.fields === 1 && this.recordBytes === 0 && i === segStart) {
-        this.inComment = true;
-        continue;
-      }
-      // A quote where it opens nothing is text; so is anything after a closing quote. RFC 4180 would not read either.
-      if (c === DQUOTE || this.afterClose) {
-        // In a record that spans lines, that is a sign its quote was a stray one that closed on a later line.
-        if (this.spansLines() && (c === this.quote || this.afterClose)) {
-          this.append(chunk, segStart, i);
-          return i;
-        }
-        this.reencode = true;
-        if (this.afterClose) this.closeThenText = true;
-      }
-      this.afterClose = false;
-      this.fieldStart = false;
-    }
-    this.append(chunk, segStart, n);
-    return -1;
-  }
-
-  /**
-   * The record in `parts` spans lines and is broken: its first line alone becomes the record (its unclosed quote as
-   * text), and the bytes after that line are returned to be framed again.
-   */
-  private reframe(): Buffer {
-    const bytes = Buffer.concat(this.parts);
-    const firstEnd = bytes.indexOf(LF);
-    const first = bytes.subarray(0, firstEnd < 0 ? bytes.length : firstEnd);
-    const rest = firstEnd < 0 ? Buffer.alloc(0) : bytes.subarray(firstEnd + 1);
-    this.line = this.recordStartLine - 1;
-    this.resetRecord();
-    const content = first.length > 0 && first[first.length - 1] === CR ? first.subarray(0, -1) : first;
-    this.record(content, true);
-    this.line = this.recordStartLine;
-    this.recordStartLine = this.line + 1;
-    return rest;
-  }
-
-  private resetRecord(): void {
-    this.parts = [];
-    this.recordBytes = 0;
-    this.oversized = false;
-    this.inQuotes = false;
-    this.quoteInQuotes = false;
-    this.escaped = false;
-    this.afterClose = false;
-    this.fieldStart = true;
-    this.fields = 1;
-    this.reencode = false;
-    this.closeThenText = false;
-  }
-
-  private endRecord(): void {
-    const record = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
-    const oversized = this.oversized;
-    const total = this.recordBytes;
-    const unclosed = this.inQuotes || this.quoteInQuotes;
-    const fields = this.fields;
-    const reencode = this.reencode;
-    const closeThenText = this.closeThenText;
-    this.resetRecord();
-    if (oversized) {
-      this.reject(record, `record is ${total} bytes, longer than the ${this.max}-byte limit`);
-      return;
-    }
-    this.record(record, false, { fields, reencode, unclosed, closeThenText });
-  }
-
-  /** One complete record's bytes; `alone` when it is a broken first line framed again, whose fields are counted here. */
-  private record(
-    raw: Buffer,
-    alone: boolean,
-    scanned?: { fields: number; reencode: boolean; unclosed: boolean; closeThenText: boolean },
-  ): void {
-    let record = raw;
-    if (this.atFileStart && record.length >= 3 && record[0] === 0xef && record[1] === 0xbb && record[2] === 0xbf) {
-      record = record.subarray(3);
-      if (scanned) scanned.reencode = true;
-    }
-    if (record.length > 0) this.atFileStart = false;
-    if (record.length === 0) return; // a blank line is not a record
-    if (!isUtf8(record)) {
-      this.reject(record, 'record is not valid UTF-8');
-      return;
-    }
-    const text = record.toString('utf8');
-    if (this.headerFields === -1) {
-      const { columns, renames } = csvColumnNames(splitCsvRecord(text, this.dialect, true), [LINE_COLUMN]);
-      this.columns = columns;
-      this.renames = renames;
-      this.headerFields = columns.length;
-      this.output.push(
-        Buffer.from(`${LINE_COLUMN}${this.dialect.delimiter}${columns.map(encodeField).join(this.dialect.delimiter)}\n`),
-      );
-      return;
-    }
-    let values: string[] | undefined;
-    let fields = scanned?.fields ?? 0;
-    let unclosedKept = false;
-    if (alone || !scanned) {
-      values = splitCsvRecord(text, this.dialect, true);
-      fields = values.length;
-      unclosedKept = this.quote >= 0 && splitCsvRecord(text, this.dialect, false).length !== fields;
-    } else if (scanned.unclosed) {
-      // An unclosed quote on a record's only line, at the end of the file.
-      values = splitCsvRecord(text, this.dialect, true);
-      fields = values.length;
-      unclosedKept = true;
-    } else if (scanned.closeThenText) {
-      // `"/search?q=x,"Mozilla"`: the first quote is text that happens to start a field. Read so, if the fields fit.
-      const literal = splitCsvRecord(text, this.dialect, true, true);
-      // Without a header yet, the record's own width as read otherwise, as every later line is judged.
-      const width = this.headerFields >= 0 ? this.headerFields : splitCsvRecord(text, this.dialect, true).length;
-      if (literal.length === width) {
-        values = literal;
-        fields = literal.length;
-        unclosedKept = true;
-      }
-    }
-    if (fields === this.headerFields + 1 && this.headerFields > 0 && text.endsWith(this.dialect.delimiter)) {
-      // A delimiter after the last field (report exports end their lines so): an empty field the header has no name
-      // for, which DuckDB's reader drops too.
-      values = (values ?? splitCsvRecord(text, this.dialect)).slice(0, -1);
-      fields = values.length;
-      if (this.recordStartLine > this.skipThrough) this.trailingDelimiters++;
-    }
-    if (this.headerFields === -2) {
-      this.columns = Array.from({ length: fields }, (_, i) => `column${i}`);
-      this.headerFields = fields;
-      this.output.push(Buffer.from(`${LINE_COLUMN}${this.dialect.delimiter}${this.columns.join(this.dialect.delimiter)}\n`));
-    }
-    if (fields !== this.headerFields) {
-      const reason = unclosedKept ? 'unterminated quoted field' : `expected ${this.headerFields} fields, found ${fields}`;
-      this.reject(record, reason);
-      return;
-    }
-    if (this.recordStartLine <= this.skipThrough) return; // imported before
-    if (unclosedKept) this.unclosedKept++;
-    this.output.push(Buffer.from(`${this.recordStartLine}`), this.delimiterBuf);
-    if (values || scanned?.reencode) {
-      const encoded = (values ?? splitCsvRecord(text, this.dialect)).map(encodeField).join(this.dialect.delimiter);
-      this.output.push(Buffer.from(encoded));
-    } else {
-      this.output.push(Buffer.from(record));
-    }
-    this.output.push(Buffer.from('\n'));
-    this.records++;
-  }
-
-  private reject(record: Buffer, reason: string): void {
-    if (this.recordStartLine <= this.skipThrough) return; // rejected by the import that covered it
-    this.rejects.push({
-      line: this.recordStartLine,
-      reason,
-      raw: record.toString('utf8', 0, Math.min(record.length, RAW_LIMIT)),
-    });
   }
 }

@@ -36,10 +36,8 @@ export interface FramedSource {
   rawSource?: { path: string; gzip: boolean };
   dialect?: CsvDialect;
   notes: ImportNote[];
-  /** The earlier import of this path a grown file continues, when it does. */
+  /** The earlier import of this path a grown file continues, when it does (it covers `bytesFrom` on). */
   resumes?: { importId: number; importedAt: string };
-  /** A grown file with nothing new since the import it continues. */
-  nothingNew?: boolean;
 }
 
 export interface FrameOptions extends OperationOptions {
@@ -51,15 +49,28 @@ export interface FrameOptions extends OperationOptions {
   previous?: { importId: number; bytesTo: number; linesTo: number; sha256: string; importedAt: string };
 }
 
+/** Frames the file with the source of its format: each returns the same framed source. */
 export async function frameSource(path: string, detected: DetectedFormat, options: FrameOptions): Promise<FramedSource> {
-  if (detected.format === 'ndjson') return frameNdjsonSource(path, detected, options);
-  if (detected.format === 'csv') return frameCsvSource(path, detected, options);
+  switch (detected.format) {
+    case 'ndjson':
+      return frameNdjsonSource(path, detected, options);
+    case 'csv':
+      return frameCsvSource(path, detected, options);
+    case 'json':
+      return wholeFileSource(path, { format: 'json', path, layout: detected.jsonLayout ?? 'array' }, options);
+    case 'parquet':
+      return wholeFileSource(path, { format: 'parquet', path }, options);
+  }
+}
+
+/**
+ * A JSON document or a Parquet file: DuckDB reads it as it is and whole (neither grows by appends), so framing it is
+ * hashing it; its rows are counted when it is staged.
+ */
+async function wholeFileSource(path: string, source: StageSource, options: FrameOptions): Promise<FramedSource> {
   const hashed = await hashFile(path, options);
   return {
-    source:
-      detected.format === 'parquet'
-        ? { format: 'parquet', path }
-        : { format: 'json', path, layout: detected.jsonLayout ?? 'array' },
+    source,
     sha256: hashed.sha256,
     fileSha256: hashed.sha256,
     fileBytes: hashed.bytes,
@@ -70,6 +81,14 @@ export async function frameSource(path: string, detected: DetectedFormat, option
     rejects: [],
     notes: [],
   };
+}
+
+/**
+ * The earlier import a file continues from, if it can have grown since: a gzip to which a member was appended
+ * continues from the same decompressed offset; a plain file only if it is no shorter than what that import covered.
+ */
+async function resumable(path: string, detected: DetectedFormat, previous: FrameOptions['previous']) {
+  return previous && (detected.gzip || (await stat(path)).size >= previous.bytesTo) ? previous : undefined;
 }
 
 /** Whether the byte just before `offset` is a newline: an import that ended without one ended inside its last line. */
@@ -88,8 +107,7 @@ async function endsWithNewline(path: string, offset: number): Promise<boolean> {
 async function frameNdjsonSource(path: string, detected: DetectedFormat, options: FrameOptions): Promise<FramedSource> {
   const { connection, maxLineBytes } = options;
   const previous = options.previous;
-  // A grown gzip (a member appended) continues from the same decompressed offset; a plain file only if no shorter.
-  const resume = previous && (detected.gzip || (await stat(path)).size >= previous.bytesTo) ? previous : undefined;
+  const resume = await resumable(path, detected, previous);
   // An earlier import that ended inside a last line without its newline: that newline, when it comes, ends the same line.
   const midLine = resume && !detected.gzip ? !(await endsWithNewline(path, resume.bytesTo)) : false;
   const hold = options.holdIncompleteTail ?? (detected.gzip ? false : 'unless-complete');
@@ -156,7 +174,6 @@ async function frameNdjsonSource(path: string, detected: DetectedFormat, options
     rawSource: { path, gzip: detected.gzip },
     notes: [],
     ...(grown ? { resumes: { importId: resume.importId, importedAt: resume.importedAt } } : {}),
-    ...(grown && frame.endOffset === resume.bytesTo ? { nothingNew: true } : {}),
   };
 }
 
@@ -166,8 +183,7 @@ async function frameCsvSource(path: string, detected: DetectedFormat, options: F
     head: detected.head ?? '',
     ...(detected.delimiter ? { delimiter: detected.delimiter } : {}),
   });
-  const previous = options.previous;
-  const resume = previous && (detected.gzip || (await stat(path)).size >= previous.bytesTo) ? previous : undefined;
+  const resume = await resumable(path, detected, options.previous);
   const request = {
     path,
     gzip: detected.gzip,
@@ -209,7 +225,6 @@ async function frameCsvSource(path: string, detected: DetectedFormat, options: F
     dialect,
     notes: csvFrameNotes(frame),
     ...(grown ? { resumes: { importId: resume.importId, importedAt: resume.importedAt } } : {}),
-    ...(grown && frame.endOffset === resume.bytesTo ? { nothingNew: true } : {}),
   };
 }
 

@@ -13,8 +13,9 @@ import { stageImport, type StagedReject } from './stage.js';
 import { commitImport, type RejectRecord } from './commit.js';
 import type { ImportNote } from './notes.js';
 import { resolveStagedImport } from './lake-schema.js';
-import { frameSource } from './import-sources.js';
-import { describeReadAs, earlierImports, readAsText } from './replace.js';
+import { frameSource, type FramedSource } from './import-sources.js';
+import { describeReadAs, earlierImports, readAsText, type EarlierImport } from './replace.js';
+import { eventsAfter, lastImportOfPath, nextImportId, pendingMoveCount } from './catalog.js';
 import { todayIn } from '../shared/calendar.js';
 
 export interface ImportOptions extends OperationOptions {
@@ -104,30 +105,6 @@ export function parseFieldMap(entries: readonly string[]): Partial<Record<Canoni
   return map;
 }
 
-async function lastImportOfPath(workspace: Workspace, path: string, readAs: string) {
-  const row = await workspace.catalog.one<{
-    import_id: number;
-    content_sha256: string;
-    bytes_to: number;
-    lines_to: number;
-    imported_at: string;
-  }>(
-    `SELECT import_id::DOUBLE AS import_id, content_sha256, bytes_to::DOUBLE AS bytes_to, lines_to::DOUBLE AS lines_to,
-        strftime(imported_at, '%Y-%m-%d %H:%M:%S %Z') AS imported_at
-     FROM imports WHERE source_path = $path AND coalesce(read_as, $default) = $readAs ORDER BY import_id DESC LIMIT 1`,
-    { path, readAs, default: readAsText({ format: 'auto', map: {} }) },
-  );
-  return row
-    ? {
-        importId: Number(row.import_id),
-        bytesTo: Number(row.bytes_to),
-        linesTo: Number(row.lines_to),
-        sha256: row.content_sha256,
-        importedAt: row.imported_at,
-      }
-    : undefined;
-}
-
 function outcome(path: string, started: number, status: ImportStatus, text: string, format?: string): ImportFileResult {
   return {
     path,
@@ -159,6 +136,46 @@ export async function importFile(workspace: Workspace, file: string, options: Im
   }
 }
 
+/**
+ * Why an import of this content is a skip, if it is: the same content was imported the same way before and landed
+ * rows, or a file that grew by appends has nothing new since the import it continues.
+ */
+function alreadyImported(framed: FramedSource, earlier: { skip?: EarlierImport }): string | undefined {
+  if (earlier.skip) {
+    const { importId, importedAt, sourcePath } = earlier.skip;
+    return `already imported ${importedAt} (import #${importId} of ${sourcePath})`;
+  }
+  if (framed.resumes && framed.bytesTo === framed.bytesFrom) {
+    const { importId, importedAt } = framed.resumes;
+    return `nothing new since import #${importId} (${importedAt})`;
+  }
+  return undefined;
+}
+
+/** Refuses an import whose rejects say it must not land: any under `strict`, or every record of a file of another format. */
+function checkRejects(
+  path: string,
+  format: string,
+  rejects: readonly RejectRecord[],
+  rowsWritten: number,
+  strict: boolean,
+): void {
+  const first = rejects[0];
+  if (!first) return;
+  if (strict) {
+    throw new UserError(
+      `${path}: ${rejects.length} row${rejects.length === 1 ? '' : 's'} rejected (first: line ${first.line}: ${first.reason}); --strict imports nothing`,
+      'strict-rejects',
+    );
+  }
+  if (rowsWritten === 0 && !rejects.some((r) => !/JSON|UTF-8/.test(r.reason))) {
+    throw new UserError(
+      `${path}: does not look like ${format.toUpperCase()}: none of its ${rejects.length} records could be read (line ${first.line}: ${first.reason})`,
+      'file-corrupt',
+    );
+  }
+}
+
 async function importUnlocked(
   workspace: Workspace,
   path: string,
@@ -173,17 +190,17 @@ async function importUnlocked(
     ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
   });
   const nonce = randomBytes(4).toString('hex');
-  const idRow = await workspace.catalog.one<{ id: number }>(
-    'SELECT (coalesce(max(import_id), 0) + 1)::DOUBLE AS id FROM imports',
-  );
-  const importId = Number(idRow?.id ?? 1);
+  const importId = await nextImportId(workspace.catalog);
   const scratch = join(workspace.paths.tmp, `import-${importId}-${nonce}`);
   const stagingDir = join(workspace.paths.staging, `${importId}-${nonce}`);
   await mkdir(scratch, { recursive: true });
   const connection = await workspace.connect();
   try {
+    // Only a log format can have grown since its last import, and continue it.
     const previous =
-      detected.format === 'ndjson' || detected.format === 'csv' ? await lastImportOfPath(workspace, path, readAs) : undefined;
+      detected.format === 'ndjson' || detected.format === 'csv'
+        ? await lastImportOfPath(workspace.catalog, path, readAs, readAsText({ format: 'auto', map: {} }))
+        : undefined;
     const framed = await frameSource(path, detected, {
       connection,
       scratch,
@@ -200,18 +217,11 @@ async function importUnlocked(
       readAs,
       wholeFile: framed.bytesFrom === 0,
     });
-    if (earlier.skip) {
-      const { importId: id, importedAt, sourcePath } = earlier.skip;
-      return outcome(path, started, 'skipped', `already imported ${importedAt} (import #${id} of ${sourcePath})`, formatName);
-    }
-    if (framed.nothingNew && framed.resumes) {
-      const { importId: id, importedAt } = framed.resumes;
-      return outcome(path, started, 'skipped', `nothing new since import #${id} (${importedAt})`, formatName);
-    }
+    const skipped = alreadyImported(framed, earlier);
+    if (skipped) return outcome(path, started, 'skipped', skipped, formatName);
     throwIfAborted(options.signal);
     const scanMs = Date.now() - started;
     const { source, rejects: framingRejects, bytesFrom, bytesTo, linesFrom } = framed;
-    let linesTo = framed.linesTo;
 
     const importedAt = new Date().toISOString();
     const staged =
@@ -235,22 +245,11 @@ async function importUnlocked(
             ...(options.signal ? { signal: options.signal } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           });
-    if (source.format === 'json' || source.format === 'parquet') linesTo = staged?.stagedRows ?? 0;
+    // A JSON document's or a Parquet file's records are numbered as DuckDB staged them.
+    const linesTo = source.format === 'json' || source.format === 'parquet' ? (staged?.stagedRows ?? 0) : framed.linesTo;
 
     const rejects = await withRawText([...framingRejects], staged?.rejects ?? [], framed.rawSource);
-    if (options.strict && rejects.length > 0) {
-      const first = rejects[0] as RejectRecord;
-      throw new UserError(
-        `${path}: ${rejects.length} row${rejects.length === 1 ? '' : 's'} rejected (first: line ${first.line}: ${first.reason}); --strict imports nothing`,
-        'strict-rejects',
-      );
-    }
-    if (rejects.length > 0 && (staged?.rowsWritten ?? 0) === 0 && !rejects.some((r) => !/JSON|UTF-8/.test(r.reason))) {
-      throw new UserError(
-        `${path}: does not look like ${detected.format.toUpperCase()}: none of its ${rejects.length} records could be read (line ${rejects[0]?.line}: ${rejects[0]?.reason})`,
-        'file-corrupt',
-      );
-    }
+    checkRejects(path, detected.format, rejects, staged?.rowsWritten ?? 0, Boolean(options.strict));
 
     const fields = {} as Record<CanonicalField, string>;
     for (const field of CANONICAL_FIELDS) {
@@ -258,7 +257,6 @@ async function importUnlocked(
     }
     throwIfAborted(options.signal);
     const schema = (staged?.rowsWritten ?? 0) > 0 ? await resolveStagedImport(connection, workspace.dir, stagingDir) : undefined;
-    const replaces = earlier.replaces.map((e) => e.importId);
     const committed = await commitImport(
       workspace,
       connection,
@@ -276,7 +274,7 @@ async function importUnlocked(
         importedAt,
         startedAt: started,
         readAs,
-        replaces,
+        replaces: earlier.replaces.map((e) => e.importId),
         ...(schema ? { schema } : {}),
       },
       rejects,
@@ -331,11 +329,9 @@ async function importUnlocked(
     return result;
   } finally {
     // Staged files the catalog committed but could not yet move stay for the next open to move (commit.ts).
-    const pending = await connection
-      .one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM pending_moves WHERE import_id = ${importId}`)
-      .catch(() => ({ n: 1 }));
+    const pending = await pendingMoveCount(connection, importId).catch(() => 1);
     connection.close();
-    if (Number(pending?.n ?? 0) === 0) await rm(stagingDir, { recursive: true, force: true });
+    if (pending === 0) await rm(stagingDir, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   }
 }
@@ -346,18 +342,13 @@ async function importUnlocked(
  */
 async function futureEvents(workspace: Workspace, importId: number): Promise<ImportNote[]> {
   const today = todayIn(workspace.settings.timezone);
-  const row = await workspace.catalog.one<{ n: number; last: string | null }>(
-    `SELECT coalesce(sum(rows), 0)::DOUBLE AS n, strftime(max(event_date), '%Y-%m-%d') AS last
-     FROM lake_files WHERE import_id = $id AND event_date > CAST($today AS DATE)`,
-    { id: importId, today },
-  );
-  const n = Number(row?.n ?? 0);
+  const { events: n, last } = await eventsAfter(workspace.catalog, importId, today);
   if (n === 0) return [];
   return [
     {
       column: 'occurred_at',
       kind: 'future-events',
-      detail: `${n} event${n === 1 ? ' is' : 's are'} dated after today (${today}), the furthest on ${row?.last}: a clock set wrong? They are kept; the batch watermark stays at the last closed partition`,
+      detail: `${n} event${n === 1 ? ' is' : 's are'} dated after today (${today}), the furthest on ${last}: a clock set wrong? They are kept; the batch watermark stays at the last closed partition`,
     },
   ];
 }

@@ -1,10 +1,15 @@
 import { Workspace, type InitResult, type OpenStep } from '../kernel/workspace/workspace.js';
 import { copyDefaultPipelines } from '../batch/defaults.js';
 import { createLakeViews, recoverLakeAtOpen } from '../lake/recovery.js';
+import { migrateLakeCatalog } from '../lake/catalog.js';
 import { recoverRuns } from '../batch/recovery.js';
+import { migrateBatchCatalog } from '../batch/schema.js';
+
+/** Each layer's tables, created or migrated before anything reads them. */
+const SCHEMA_STEPS: readonly OpenStep[] = [migrateLakeCatalog, migrateBatchCatalog];
 
 /** What each layer repairs at open, in order: the lake first (nothing may read it half-committed), then the runs. */
-const OPEN_STEPS: readonly OpenStep[] = [recoverLakeAtOpen, recoverRuns];
+const OPEN_STEPS: readonly OpenStep[] = [...SCHEMA_STEPS, recoverLakeAtOpen, recoverRuns];
 
 /** Opens a workspace with every layer's recovery: the one way the engine, the CLI and tests open one. */
 export function openWorkspace(dir: string): Promise<Workspace> {
@@ -16,6 +21,6 @@ export async function initWorkspace(dir: string, options: { timezone?: string } 
   return Workspace.init(dir, {
     ...options,
     seed: (paths) => copyDefaultPipelines(paths.pipelines).then(() => {}),
-    steps: [createLakeViews],
+    steps: [...SCHEMA_STEPS, createLakeViews],
   });
 }

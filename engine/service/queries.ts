@@ -8,6 +8,7 @@ import { ident, literal } from '../kernel/util/sql.js';
 import { displayConverter, resultColumn, type ResultColumn } from '../kernel/util/values.js';
 import type { OperationOptions } from '../shared/progress.js';
 import { parseStatement } from '../kernel/pipeline/ast.js';
+import { summaryTables } from '../batch/state.js';
 
 /** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
 function statementResult(names: string[], rows: unknown[][]): string {
@@ -49,11 +50,10 @@ export class QueryResults {
     options: OperationOptions = {},
   ): Promise<{ queryId: string; columns: ResultColumn[]; rowCount: number; elapsedMs: number; statement: string }> {
     const started = performance.now();
-    // SQL cells run the analyst's own SQL, as the DuckDB CLI does: it is the notebook's purpose (field notes
-    // §4.1, "a deliberate feature"). DuckDB's allowed_directories and lock_configuration are instance-wide,
-    // so confining cells would also stop imports from reading the user's files. What keeps this safe is that
-    // only the user's own window can reach the engine: IPC checks the sender, browser mode checks token,
-    // Host and Origin on every request.
+    // SQL cells run the analyst's own SQL, as the DuckDB CLI does: that is the notebook's purpose, by design.
+    // DuckDB's allowed_directories and lock_configuration are instance-wide, so confining cells would also stop
+    // imports from reading the user's files. What keeps this safe is that only the user's own window can reach the
+    // engine: IPC checks the sender, browser mode checks token, Host and Origin on every request.
     const connection = await this.workspace.connect();
     const id = randomBytes(6).toString('hex');
     const table = `result_${id}`;
@@ -72,7 +72,10 @@ export class QueryResults {
           .then(() => true)
           .catch(() => false);
         if (!produced) {
-          const reader = await runUserWrites(connection, body, options);
+          const reader = await runUserWrites(connection, body, {
+            ...options,
+            summaryTables: await summaryTables(this.workspace.catalog),
+          });
           await connection.run(
             `CREATE TEMP TABLE ${ident(table)} AS ${statementResult(reader.columnNames(), reader.getRowsJS() as unknown[][])}`,
           );

@@ -3,6 +3,7 @@ import { lastClosedPartition } from '../batch/partitions.js';
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import type { OperationOptions } from '../shared/progress.js';
 import { importFile, type ImportFileResult } from '../lake/import.js';
+import { lastImportedLine } from '../lake/catalog.js';
 import { runPipelines, type RunResult } from '../batch/runner.js';
 import { loadPipelines } from '../kernel/pipeline/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
@@ -34,19 +35,11 @@ export async function recount(
   const result: RecountResult = {
     import: imported,
     run,
-    throughLine: imported.range?.linesTo ?? (await lastImportedLine(workspace, imported.path)),
+    // A recount that found nothing new imported nothing: the lake holds the log through where its last import ended.
+    throughLine: imported.range?.linesTo ?? (await lastImportedLine(workspace.catalog, imported.path)),
   };
   if (options.view) result.released = await releaseCovered(workspace, options.view, options.today);
   return result;
-}
-
-/** Where the last import of a file ended (a recount that found nothing new imports nothing). */
-async function lastImportedLine(workspace: Workspace, path: string): Promise<number> {
-  const last = await workspace.catalog.one<{ lines: number }>(
-    `SELECT lines_to::DOUBLE AS lines FROM imports WHERE source_path = $path ORDER BY import_id DESC LIMIT 1`,
-    { path },
-  );
-  return Number(last?.lines ?? 0);
 }
 
 export { todayIn, lastClosedPartition };

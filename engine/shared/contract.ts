@@ -11,6 +11,8 @@ import { NotebookSchema } from './notebook-format.js';
 const Json: z.ZodType<unknown> = z.unknown();
 const Row = z.record(z.string(), Json);
 const Date10 = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** An instant, as the engine sends every one: ISO 8601 in UTC (`2026-11-25T03:01:53.123Z`), read alike by every Date.parse. */
+const IsoTime = z.iso.datetime();
 
 export const ProgressSchema = z.object({
   phase: z.string(),
@@ -51,6 +53,8 @@ const ImportFileSchema = z.object({
   columns: z.array(z.object({ source: z.string(), column: z.string(), type: z.string() })).optional(),
   /** What the import changed about fields and why: exact types, text kept, renames, conflicts, conversions. */
   notes: z.array(z.object({ column: z.string(), kind: z.string(), detail: z.string() })).optional(),
+  /** The bytes and lines of the file this import covered (a grown file imports only its new part). */
+  range: z.object({ bytesFrom: z.number(), bytesTo: z.number(), linesFrom: z.number(), linesTo: z.number() }).optional(),
   durationMs: z.number(),
 });
 
@@ -58,7 +62,7 @@ const PartitionStatusSchema = z.object({
   partition: z.string(),
   fresh: z.boolean(),
   reason: z.enum(['never-run', 'new-data', 'definition-changed']).optional(),
-  lastRun: z.object({ runId: z.number(), ranAt: z.string() }).optional(),
+  lastRun: z.object({ runId: z.number(), ranAt: IsoTime }).optional(),
   rows: z.number().optional(),
   checksum: z.string().optional(),
   lastError: z.object({ runId: z.number(), error: z.string() }).optional(),
@@ -96,6 +100,7 @@ const RunResultSchema = z.object({
   partitions: z.array(RunPartitionSchema),
   problems: z.array(ProblemSchema),
   durationMs: z.number(),
+  /** The run was cancelled: partitions that had not finished are listed as failed, with why. The engine always says. */
   cancelled: z.boolean().optional(),
 });
 
@@ -178,7 +183,7 @@ export const METHODS = {
           rows: z.number(),
           rejected: z.number(),
           duplicates: z.number(),
-          importedAt: z.string(),
+          importedAt: IsoTime,
         }),
       ),
       tables: z.array(z.object({ name: z.string(), rows: z.number() })),
@@ -253,11 +258,13 @@ export const METHODS = {
     result: z.array(
       z.object({
         runId: z.number(),
-        startedAt: z.string(),
-        finishedAt: z.string().nullable(),
+        startedAt: IsoTime,
+        finishedAt: IsoTime.nullable(),
         runBy: z.string(),
         command: z.string(),
-        status: z.string(),
+        /** Still running, interrupted (its process died), or how it ended; whether it was cancelled is `cancelled`. */
+        status: z.enum(['running', 'interrupted', 'succeeded', 'partial', 'failed']),
+        cancelled: z.boolean(),
         pipelines: z.array(z.string()),
         partitions: z.number(),
         succeeded: z.number(),

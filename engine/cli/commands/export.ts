@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exportData, type ExportFormat } from '../../batch/export.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 export function registerExport(program: Command): void {
   program
@@ -28,7 +28,7 @@ export function registerExport(program: Command): void {
           }),
         );
         bar.stop();
-        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (options.json) printJson('export.file', result);
         else
           process.stdout.write(
             `Wrote ${humanCount(result.rows)} rows to ${result.out} (${result.format}, ${humanCount(result.bytes)} bytes)\n`,

@@ -3,7 +3,8 @@ import { importFiles, parseFieldMap, type ImportFileResult } from '../../lake/im
 import { IMPORT_FORMATS, type ImportFormat } from '../../lake/detect.js';
 import { UserError } from '../../kernel/util/errors.js';
 import { describeNote } from '../../lake/notes.js';
-import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { importSummaryResult } from '../../service/shapes.js';
+import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 interface ImportOptions {
   workspace: string;
@@ -75,19 +76,7 @@ export function registerImport(program: Command): void {
         );
         bar.stop();
         if (options.json) {
-          const files = summary.files.map((f) => ({
-            path: f.path,
-            status: f.status,
-            rows: f.rows,
-            rejected: f.rejected,
-            partitions: f.partitions,
-            error: f.error ?? null,
-            duplicates: f.duplicates,
-            ...(f.message ? { message: f.message } : {}),
-            ...(f.importId ? { import_id: f.importId } : {}),
-            ...(f.range ? { range: f.range } : {}),
-          }));
-          process.stdout.write(`${JSON.stringify({ files, rows: summary.rows, rejected: summary.rejected })}\n`);
+          printJson('lake.import', importSummaryResult(summary));
         } else {
           for (const result of summary.files) process.stdout.write(`${describe(result)}\n`);
           if (summary.files.length > 1) {

@@ -5,7 +5,8 @@ import { simulate } from '../../generator/simulator.js';
 import { reconcile, REASONS } from '../../serving/reconcile.js';
 import { recount } from '../../serving/recount.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { recountResult } from '../../service/shapes.js';
+import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -132,9 +133,7 @@ export function registerLive(program: Command): void {
         );
         bar.stop();
         if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify({ pipeline: result.pipeline, watermark: result.watermark, rows: result.rows, rejected_lines: result.rejectedLines, ...(result.events ? { events: result.events } : {}) })}\n`,
-          );
+          printJson('reconcile.compare', result);
           return;
         }
         process.stdout.write(
@@ -164,7 +163,7 @@ export function registerLive(program: Command): void {
           recount(w, log, { signal: interruptSignal(), onProgress: bar.update }),
         );
         bar.stop();
-        if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (options.json) printJson('reconcile.recount', recountResult(result));
         else {
           const i = result.import;
           process.stdout.write(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { openQueryStream } from '../../kernel/workspace/query.js';
+import { summaryTables } from '../../batch/state.js';
 import { UserError, duckdbMessage } from '../../kernel/util/errors.js';
 import { cellText, rowJson } from '../../kernel/util/values.js';
 import { csvLine } from '../../kernel/util/csv.js';
@@ -36,7 +37,10 @@ export function registerQuery(program: Command): void {
           try {
             let stream;
             try {
-              stream = await openQueryStream(connection, sql, workspace.settings.timezone, signal);
+              stream = await openQueryStream(connection, sql, workspace.settings.timezone, {
+                signal,
+                summaryTables: await summaryTables(workspace.catalog),
+              });
             } catch (error) {
               if ((error as Error).name === 'CancelledError') throw error;
               process.stderr.write(`${duckdbMessage(error)}\n`);

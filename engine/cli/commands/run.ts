@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runPipelines, type RunResult } from '../../batch/runner.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { ProgressBar, humanCount, interruptSignal, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 interface RunOptions {
   workspace: string;
@@ -81,23 +81,7 @@ export function registerRun(program: Command): void {
         );
         bar.stop();
         if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify({
-              run_id: result.runId,
-              status: result.status,
-              partitions: result.partitions.map((p) => ({
-                pipeline: p.pipeline,
-                partition: p.partition,
-                status: p.status,
-                reason: p.reason,
-                rows: p.rows,
-                checksum: p.checksum,
-                error: p.error,
-              })),
-              problems: result.problems.map((p) => ({ pipeline: p.name, file: p.file, error: p.error })),
-              ...(result.cancelled ? { cancelled: true } : {}),
-            })}\n`,
-          );
+          printJson('pipelines.run', result);
         } else print(result);
         if (result.cancelled) return 130;
         return result.status === 'partial' || result.status === 'failed' ? 1 : 0;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runHistory } from '../../batch/history.js';
-import { humanCount, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { humanCount, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 export function registerRuns(program: Command): void {
   program
@@ -13,13 +13,13 @@ export function registerRuns(program: Command): void {
       runCommand(async () => {
         const runs = await withWorkspace(options.workspace, (w) => runHistory(w, Number(options.limit) || 20));
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(runs)}\n`);
+          printJson('pipelines.runs', runs);
           return;
         }
         if (runs.length === 0) process.stdout.write('No runs yet: recount run computes the summary tables.\n');
         for (const r of runs) {
           process.stdout.write(
-            `run ${r.runId}  ${r.status.padEnd(10)} ${r.startedAt}  by ${r.runBy}  ${r.succeeded}/${r.partitions} partitions, ${humanCount(r.rows)} rows, ` +
+            `run ${r.runId}  ${(r.cancelled ? `${r.status} (cancelled)` : r.status).padEnd(10)} ${r.startedAt}  by ${r.runBy}  ${r.succeeded}/${r.partitions} partitions, ${humanCount(r.rows)} rows, ` +
               `${r.durationMs === null ? '?' : (r.durationMs / 1000).toFixed(1)} s\n    ${r.command}\n`,
           );
           for (const [pipeline, hash] of Object.entries(r.definitionHashes))

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { workspaceStatus } from '../../batch/status.js';
-import { humanCount, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { humanCount, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -15,7 +15,8 @@ export function registerStatus(program: Command): void {
           foreign: workspace.recovery.foreign,
         }));
         if (options.json) {
-          process.stdout.write(`${JSON.stringify({ ...status, foreignFiles: foreign })}\n`);
+          // foreignFiles: what only the command reports, beside the contract's status.
+          printJson('pipelines.status', status, { foreignFiles: foreign });
           return status.problems.length ? 1 : 0;
         }
         if (foreign.length > 0) {

@@ -1,124 +1,31 @@
 import type { Connection } from './db.js';
 
 /**
- * The catalog: what the lake holds (the manifest of committed Parquet files is the commit point of
- * every import), what was rejected, which arrivals repeated an event already seen, and, later, the
- * batch layer's runs and partition state. The lake's Parquet files stay the source of truth for events.
+ * The catalog: the DuckDB tables in which each layer keeps what it knows. The lake's (lake/catalog.ts) hold what was
+ * imported, rejected and seen twice, and the manifest of committed Parquet files that is the commit point of every
+ * import; the batch layer's (batch/schema.ts) hold runs and partition state. The lake's Parquet files stay the source
+ * of truth for events. Each layer creates and migrates its own tables when a workspace opens (an open step, composed in
+ * service/init.ts); the kernel keeps only `catalog_meta`, where each layer's schema version is recorded, and the
+ * runner that applies a layer's migrations.
  */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-   CREATE TABLE imports (
-     import_id BIGINT PRIMARY KEY,
-     source_path VARCHAR NOT NULL,
-     format VARCHAR NOT NULL,
-     content_sha256 VARCHAR NOT NULL,
-     bytes_from BIGINT NOT NULL,
-     bytes_to BIGINT NOT NULL,
-     lines_from BIGINT NOT NULL,
-     lines_to BIGINT NOT NULL,
-     rows BIGINT NOT NULL,
-     rejected BIGINT NOT NULL,
-     duplicates BIGINT NOT NULL,
-     partitions DATE[] NOT NULL,
-     field_map JSON,
-     imported_at TIMESTAMPTZ NOT NULL,
-     duration_ms BIGINT NOT NULL
-   );
-   CREATE TABLE lake_files (
-     path VARCHAR PRIMARY KEY,
-     event_date DATE NOT NULL,
-     import_id BIGINT NOT NULL,
-     rows BIGINT NOT NULL,
-     new_events BIGINT NOT NULL,
-     bytes BIGINT NOT NULL
-   );
-   CREATE TABLE rejects (
-     import_id BIGINT NOT NULL,
-     source_file VARCHAR NOT NULL,
-     line BIGINT NOT NULL,
-     reason VARCHAR NOT NULL,
-     raw VARCHAR,
-     rejected_at TIMESTAMPTZ NOT NULL
-   );
-   CREATE TABLE duplicate_arrivals (
-     import_id BIGINT NOT NULL,
-     source_line BIGINT NOT NULL,
-     event_id VARCHAR NOT NULL,
-     event_date DATE NOT NULL,
-     first_import_id BIGINT NOT NULL,
-     first_line BIGINT NOT NULL
-   );`,
-  // The batch layer: each pipeline partition's last successful run (what freshness is judged against),
-  // and the history of every run and every partition it ran.
-  `CREATE TABLE pipeline_partitions (
-     pipeline VARCHAR NOT NULL,
-     partition DATE NOT NULL,
-     definition_hash VARCHAR NOT NULL,
-     input_version VARCHAR NOT NULL,
-     rows BIGINT NOT NULL,
-     checksum VARCHAR NOT NULL,
-     run_id BIGINT NOT NULL,
-     ran_at TIMESTAMPTZ NOT NULL,
-     PRIMARY KEY (pipeline, partition)
-   );
-   CREATE TABLE runs (
-     run_id BIGINT PRIMARY KEY,
-     started_at TIMESTAMPTZ NOT NULL,
-     finished_at TIMESTAMPTZ,
-     run_by VARCHAR NOT NULL,
-     command VARCHAR NOT NULL,
-     status VARCHAR NOT NULL,
-     pipelines VARCHAR[] NOT NULL,
-     partitions BIGINT NOT NULL,
-     succeeded BIGINT NOT NULL,
-     failed BIGINT NOT NULL,
-     rows BIGINT NOT NULL,
-     duration_ms BIGINT,
-     error VARCHAR
-   );
-   CREATE TABLE run_partitions (
-     run_id BIGINT NOT NULL,
-     pipeline VARCHAR NOT NULL,
-     partition DATE NOT NULL,
-     reason VARCHAR NOT NULL,
-     status VARCHAR NOT NULL,
-     rows BIGINT,
-     checksum VARCHAR,
-     definition_hash VARCHAR NOT NULL,
-     input_version VARCHAR NOT NULL,
-     error VARCHAR,
-     duration_ms BIGINT NOT NULL
-   );`,
-  // Schema evolution: each import's columns as its files have them and the lake column each is read as, and the one
-  // type the lake has for each column (lake/schema.ts). Imports committed before this have their rows filled in at the
-  // next open (lake-schema.ts), from their files.
-  `CREATE TABLE lake_columns (
-     column_name VARCHAR PRIMARY KEY,
-     column_type VARCHAR NOT NULL
-   );
-   CREATE TABLE import_columns (
-     import_id BIGINT NOT NULL,
-     column_name VARCHAR NOT NULL,
-     column_type VARCHAR NOT NULL,
-     lake_column VARCHAR NOT NULL
-   );`,
-  // Files an import committed that are still to be renamed from staging into their partitions: a file reaches its
-  // final path only after the catalog lists it, and a crash between the two is rolled forward at the next open.
-  `CREATE TABLE pending_moves (
-     import_id BIGINT NOT NULL,
-     staged_path VARCHAR NOT NULL,
-     final_path VARCHAR NOT NULL
-   );`,
-  // How each import read its file (lake/replace.ts: the same bytes read otherwise are another import), and the dates
-  // imports were removed from, with the import id that removed them, so that the batch layer counts them again.
-  `ALTER TABLE imports ADD COLUMN read_as VARCHAR;
-   CREATE TABLE lake_removals (
-     event_date DATE NOT NULL,
-     version BIGINT NOT NULL
-   );`,
-];
 
-/** Tables and views of the catalog: a pipeline may not take one of these names for its summary table. */
+export interface LayerMigration {
+  sql: string;
+  /**
+   * The catalog-wide version this step had when the kernel applied one list for every layer (`schema_version`): what
+   * tells a workspace of that time which of the layer's steps it already has. A step added since has none.
+   */
+  catalogVersion?: number;
+}
+
+export interface LayerSchema {
+  /** Whose tables these are: the version is recorded as `schema_version.<layer>`. */
+  layer: string;
+  /** Applied in order, each in a transaction of its own with the version it brings. */
+  migrations: readonly LayerMigration[];
+}
+
+/** Tables and views of the catalog, every layer's: a pipeline may not take one of these names for its summary table. */
 export const CATALOG_NAMES = [
   'catalog_meta',
   'imports',
@@ -136,18 +43,44 @@ export const CATALOG_NAMES = [
   'lake_removals',
 ];
 
+/** The kernel's own part of the catalog, before any layer's: where the layers' versions are kept. */
 export async function migrateCatalog(connection: Connection): Promise<void> {
   await connection.run('CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)');
-  const row = await connection.one<{ value: string }>(`SELECT value FROM catalog_meta WHERE key = 'schema_version'`);
-  let version = row ? Number(row.value) : 0;
-  while (version < MIGRATIONS.length) {
-    const sql = MIGRATIONS[version] as string;
+}
+
+async function metaNumber(connection: Connection, key: string): Promise<number | undefined> {
+  const row = await connection.one<{ value: string }>(`SELECT value FROM catalog_meta WHERE key = $key`, { key });
+  return row ? Number(row.value) : undefined;
+}
+
+/** How many of a layer's steps a catalog migrated as a whole has (none in a new one). */
+async function fromWholeCatalog(connection: Connection, schema: LayerSchema): Promise<number> {
+  const whole = (await metaNumber(connection, 'schema_version')) ?? 0;
+  return schema.migrations.filter((m) => m.catalogVersion !== undefined && m.catalogVersion <= whole).length;
+}
+
+/**
+ * Brings one layer's tables to its newest schema. A workspace whose catalog was migrated as a whole (one
+ * `schema_version` for every layer) starts the layer from the steps that version included, so no step runs twice.
+ */
+export async function migrateLayer(connection: Connection, schema: LayerSchema): Promise<void> {
+  const key = `schema_version.${schema.layer}`;
+  let version: number = (await metaNumber(connection, key)) ?? (await fromWholeCatalog(connection, schema));
+  while (version < schema.migrations.length) {
+    const step = schema.migrations[version] as LayerMigration;
+    const next = version + 1;
     await connection.transaction(async () => {
-      await connection.run(sql);
-      await connection.run(`INSERT OR REPLACE INTO catalog_meta VALUES ('schema_version', $version)`, {
-        version: String(version + 1),
-      });
+      await connection.run(step.sql);
+      await connection.run(`INSERT OR REPLACE INTO catalog_meta VALUES ($key, $version)`, { key, version: String(next) });
     });
-    version++;
+    version = next;
   }
+}
+
+/**
+ * SQL for a catalog time as the contract carries it: ISO 8601 in UTC with milliseconds (`2026-11-25T03:01:53.123Z`),
+ * which every browser's Date.parse reads as the same instant whatever the workspace's zone. NULL stays NULL.
+ */
+export function isoTime(expression: string): string {
+  return `strftime(timezone('UTC', ${expression}), '%Y-%m-%dT%H:%M:%S.%gZ')`;
 }

@@ -10,16 +10,23 @@ export interface QueryStream {
   batches: AsyncIterable<Json[][]>;
 }
 
-/** Runs SQL and streams its result; the AbortSignal interrupts DuckDB mid-query. */
+/**
+ * Runs SQL and streams its result; the AbortSignal interrupts DuckDB mid-query. `summaryTables` are the pipelines'
+ * tables, which SQL that writes may not change (user-sql.ts).
+ */
 export async function openQueryStream(
   connection: Connection,
   sql: string,
   timezone: string,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; summaryTables: readonly string[] },
 ): Promise<QueryStream> {
+  const { signal } = options;
   if (!(await onlyReads(connection, sql))) {
     // Statements that write run under the catalog's guard (user-sql.ts), their last result read whole.
-    const reader = await runUserWrites(connection, sql, signal ? { signal } : {});
+    const reader = await runUserWrites(connection, sql, {
+      summaryTables: options.summaryTables,
+      ...(signal ? { signal } : {}),
+    });
     const converter = displayConverter(timezone);
     const columns = reader.deduplicatedColumnNames().map((name, i) => resultColumn(name, reader.columnType(i)));
     const rows = reader.convertRows(converter) as Json[][];

@@ -5,6 +5,11 @@ import { UserError } from '../util/errors.js';
 import { ident, literal } from '../util/sql.js';
 import type { OperationOptions } from '../../shared/progress.js';
 
+export interface UserWriteOptions extends OperationOptions {
+  /** The summary tables Recount wrote, guarded beside the catalog's own tables (the batch layer knows which they are). */
+  summaryTables: readonly string[];
+}
+
 /**
  * The analyst's own SQL that writes (CREATE, INSERT, UPDATE, COPY…): it keeps DuckDB's full power over the user's own
  * tables and files, but Recount's catalog and summary tables are written by Recount only. DuckDB has no permission
@@ -12,12 +17,9 @@ import type { OperationOptions } from '../../shared/progress.js';
  * commit only if no table or view of Recount's changed: a statement that writes one is rolled back, with a message
  * that names it. Reading them stays free (a SELECT never comes here).
  */
-export async function runUserWrites(
-  connection: Connection,
-  sql: string,
-  options: OperationOptions = {},
-): Promise<DuckDBResultReader> {
-  const before = await fingerprint(connection);
+export async function runUserWrites(connection: Connection, sql: string, options: UserWriteOptions): Promise<DuckDBResultReader> {
+  const names = [...CATALOG_NAMES, ...options.summaryTables];
+  const before = await fingerprint(connection, names);
   const extracted = await connection.raw.extractStatements(sql);
   await connection.run('BEGIN TRANSACTION');
   let reader: DuckDBResultReader | undefined;
@@ -33,7 +35,7 @@ export async function runUserWrites(
       if (options.signal?.aborted) throw new UserError('cancelled', 'cancelled');
       reader = await statement.runAndReadAll();
     }
-    const after = await fingerprint(connection);
+    const after = await fingerprint(connection, names);
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((name) => before.get(name) !== after.get(name));
     if (changed.length > 0) {
       throw new UserError(
@@ -69,20 +71,12 @@ export async function onlyReads(connection: Connection, sql: string): Promise<bo
   }
 }
 
-/** The tables and views Recount owns: its catalog, and each pipeline's summary table. */
-async function protectedNames(connection: Connection): Promise<string[]> {
-  const pipelines = await connection
-    .all<{ name: string }>('SELECT DISTINCT pipeline AS name FROM pipeline_partitions')
-    .catch(() => [] as { name: string }[]);
-  return [...CATALOG_NAMES, ...pipelines.map((p) => p.name)];
-}
-
 /**
- * A fingerprint of each of Recount's tables and views as this connection sees them: its columns and the sum of its
- * rows' hashes (order does not matter, every change of a value does), or a view's definition; an absent one is ''.
+ * A fingerprint of each of Recount's tables and views (the catalog's, and each pipeline's summary table) as this
+ * connection sees them: its columns and the sum of its rows' hashes (order does not matter, every change of a value
+ * does), or a view's definition; an absent one is ''.
  */
-async function fingerprint(connection: Connection): Promise<Map<string, string>> {
-  const names = await protectedNames(connection);
+async function fingerprint(connection: Connection, names: readonly string[]): Promise<Map<string, string>> {
   const list = names.map(literal).join(', ');
   const objects = await connection.all<{ name: string; kind: string; sql: string | null }>(
     `SELECT table_name AS name, 'table' AS kind, NULL AS sql FROM duckdb_tables()

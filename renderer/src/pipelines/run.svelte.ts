@@ -1,4 +1,5 @@
-import { EngineError, type ApiProgress, type Client, type Params } from '../api';
+import type { Client, Params } from '../api';
+import { Operation } from '../ui/operation.svelte';
 import type { RunResult } from './runs';
 
 export type RunKind = 'stale' | 'backfill' | 'full' | 'retry' | 'partition';
@@ -6,54 +7,54 @@ export type RunKind = 'stale' | 'backfill' | 'full' | 'retry' | 'partition';
 /** One pipeline run started from the app: its progress while it runs, then its result or error. */
 export class PipelineRun {
   kind = $state<RunKind>();
-  running = $state(false);
-  progress = $state<ApiProgress>();
-  result = $state<RunResult>();
-  error = $state<unknown>();
-  cancelling = $state(false);
+  // A cancelled run still answers, with `cancelled` set and the partitions that did not finish: the cancel waits for it.
+  private readonly operation: Operation<RunResult, Params<'pipelines.run'>>;
+
+  constructor(client: Client) {
+    this.operation = new Operation((params, { signal, onProgress }) =>
+      client.call('pipelines.run', params, { signal, onProgress }),
+    );
+  }
+
+  get running(): boolean {
+    return this.operation.running;
+  }
+  get progress() {
+    return this.operation.progress;
+  }
+  get result(): RunResult | undefined {
+    return this.operation.value;
+  }
+  get error(): unknown {
+    return this.operation.error;
+  }
+  get cancelling(): boolean {
+    return this.operation.cancelling;
+  }
   /** Cancelled before the engine began: nothing ran. */
-  cancelledEarly = $state(false);
-  private controller: AbortController | undefined;
+  get cancelledEarly(): boolean {
+    return this.operation.cancelled;
+  }
 
-  constructor(private readonly client: Client) {}
-
+  /** Starts a run unless one is under way; resolves with its result, or undefined when it failed or nothing ran. */
   async start(kind: RunKind, params: Params<'pipelines.run'>): Promise<RunResult | undefined> {
     if (this.running) return undefined;
-    const controller = new AbortController();
-    this.controller = controller;
     this.kind = kind;
-    this.running = true;
-    this.cancelling = false;
-    this.cancelledEarly = false;
-    this.progress = undefined;
-    this.result = undefined;
-    this.error = undefined;
+    // The previous outcome goes as the new run starts, not when it answers.
+    this.operation.clear();
     try {
-      // A cancelled run still answers, with `cancelled` set and the partitions that did not finish.
-      this.result = await this.client.call('pipelines.run', params, {
-        signal: controller.signal,
-        onProgress: (p) => (this.progress = p),
-      });
-      return this.result;
-    } catch (error) {
-      if (error instanceof EngineError && error.cancelled) this.cancelledEarly = true;
-      else this.error = error;
+      return await this.operation.run(params);
+    } catch {
       return undefined;
-    } finally {
-      this.running = false;
-      this.cancelling = false;
-      this.controller = undefined;
     }
   }
 
   cancel(): void {
-    this.cancelling = true;
-    this.controller?.abort();
+    this.operation.cancel();
   }
 
   dismiss(): void {
-    this.result = undefined;
-    this.error = undefined;
-    this.cancelledEarly = false;
+    this.operation.clear();
+    this.operation.dismiss();
   }
 }

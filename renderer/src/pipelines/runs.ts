@@ -4,20 +4,18 @@ export type RunRecord = Result<'pipelines.runs'>[number];
 export type RunResult = Result<'pipelines.run'>;
 export type Tone = 'success' | 'warning' | 'danger' | 'muted';
 
-/**
- * The catalog writes times as `2026-11-25T03:01:53+00` (strftime's %z), which Date.parse rejects
- * without the offset's colon: this adds it, so every browser reads the same instant.
- */
-export function engineTime(text: string): string {
-  return text.replace(/([+-]\d{2})(\d{2})?$/, (_m, h: string, m: string | undefined) => `${h}:${m ?? '00'}`);
+/** A run's outcome, from the history or a run result, as a colour; a cancelled run is coloured by how far it got. */
+export function statusTone(status: RunRecord['status'] | RunResult['status']): Tone {
+  if (status === 'succeeded') return 'success';
+  if (status === 'partial') return 'warning';
+  if (status === 'failed') return 'danger';
+  return 'muted';
 }
 
-/** A run status from the history ("partial (cancelled)" included) or a run result, as a colour. */
-export function statusTone(status: string): Tone {
-  if (status.startsWith('succeeded')) return 'success';
-  if (status.startsWith('partial')) return 'warning';
-  if (status.startsWith('failed')) return 'danger';
-  return 'muted';
+/** A run's status in the history's words: still running, or its outcome and whether it was cancelled. */
+export function runStatusLabel(run: RunRecord): string {
+  if (run.finishedAt === null) return 'running';
+  return run.cancelled ? `${run.status} (cancelled)` : run.status;
 }
 
 /** The runs that computed this pipeline, newest first as the engine lists them. */

@@ -1,0 +1,29 @@
+import { UserError } from '../../kernel/util/errors.js';
+import { servedView } from '../../serving/served.js';
+import { reconcile } from '../../serving/reconcile.js';
+import type { WorkspaceSession } from '../session.js';
+import { recountResult } from '../shapes.js';
+import type { Handlers } from './handler.js';
+
+/** Batch and live side by side: the served view, the reconciliation of the two, and a recount that closes the gap. */
+export function compareHandlers(session: WorkspaceSession): Handlers<'served.view' | 'reconcile.compare' | 'reconcile.recount'> {
+  return {
+    'served.view': async ({ pipeline }) => servedView(session.workspace, session.live.view, pipeline),
+    'reconcile.compare': async ({ pipeline, ids, throughLine }, context) => {
+      const log = session.live.log;
+      if (!log) throw new UserError('This workspace follows no event log, so there is nothing to compare with', 'no-log');
+      return reconcile(session.workspace, pipeline, log, {
+        ids: Boolean(ids),
+        signal: context.signal,
+        onProgress: context.progress,
+        ...(throughLine !== undefined ? { throughLine } : {}),
+      });
+    },
+    'reconcile.recount': async (_params, context) => {
+      const result = await session.live.recount({ signal: context.signal, onProgress: context.progress });
+      session.changed('lake');
+      session.changed('pipelines');
+      return recountResult(result);
+    },
+  };
+}

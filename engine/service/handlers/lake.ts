@@ -1,0 +1,22 @@
+import { importFiles } from '../../lake/import.js';
+import { rejectsOf } from '../../lake/catalog.js';
+import type { WorkspaceSession } from '../session.js';
+import { importSummaryResult } from '../shapes.js';
+import type { Handlers } from './handler.js';
+
+/** Imports into the lake, and the lines it rejected. */
+export function lakeHandlers(session: WorkspaceSession): Handlers<'lake.import' | 'lake.rejects'> {
+  return {
+    'lake.import': async ({ paths, strict }, context) => {
+      const summary = await importFiles(session.workspace, paths, {
+        strict: Boolean(strict),
+        signal: context.signal,
+        onProgress: context.progress,
+      });
+      session.changed('lake');
+      return importSummaryResult(summary);
+    },
+    'lake.rejects': async ({ importId, limit }) =>
+      rejectsOf(session.workspace.catalog, { limit, ...(importId !== undefined ? { importId } : {}) }),
+  };
+}
