@@ -42,6 +42,7 @@ const METHOD_NAMES = [
   'notebooks.create',
   'notebooks.rename',
   'notebooks.delete',
+  'scorecard.get',
 ] as const satisfies readonly Method[];
 
 // The build fails here when the contract gains a method this list lacks.

@@ -9,6 +9,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerExport } from './commands/export.js';
 import { registerLive } from './commands/live.js';
 import { registerServe } from './commands/serve.js';
+import { registerScorecard } from './commands/scorecard.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExport(program);
   registerLive(program);
+  registerScorecard(program);
   registerServe(program);
   registerGenerate(program);
   return program;

@@ -17,6 +17,7 @@ import { pipelineHandlers } from './handlers/pipelines.js';
 import { liveHandlers } from './handlers/live.js';
 import { compareHandlers } from './handlers/compare.js';
 import { notebookHandlers } from './handlers/notebooks.js';
+import { scorecardHandlers } from './handlers/scorecard.js';
 
 export interface EngineOptions {
   dir: string;
@@ -52,6 +53,7 @@ export class Engine {
       ...liveHandlers(session),
       ...compareHandlers(session),
       ...notebookHandlers(session),
+      ...scorecardHandlers(session),
     };
   }
 

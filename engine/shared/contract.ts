@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Scorecard, ScorecardValue } from './scorecard.js';
 import { NotebookSchema } from './notebook-format.js';
 
 /**
@@ -158,6 +159,64 @@ const NotebookName = z
 const ExportSource = z.union([z.object({ queryId: z.string() }), z.object({ table: z.string() }), z.object({ sql: z.string() })]);
 
 /** Every request: its parameters and its result. */
+const ScorecardValueSchema: z.ZodType<ScorecardValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(ScorecardValueSchema),
+    z.record(z.string(), ScorecardValueSchema),
+  ]),
+);
+const PeriodValueSchema = z.object({
+  value: ScorecardValueSchema,
+  previous_to_date: ScorecardValueSchema,
+  previous: ScorecardValueSchema,
+  change: ScorecardValueSchema,
+  change_pct: z.number().nullable(),
+});
+const PeriodBoundsSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  previous_from: z.string(),
+  previous_to_date: z.string(),
+  previous_to: z.string(),
+});
+const FormatSchema = z.enum(['number', 'money', 'percent']);
+export const ScorecardSchema: z.ZodType<Scorecard> = z.object({
+  at: z.string(),
+  timezone: z.string(),
+  periods: z.object({ today: PeriodBoundsSchema, week: PeriodBoundsSchema, month: PeriodBoundsSchema }),
+  metrics: z.array(
+    z.object({
+      name: z.string(),
+      label: z.string(),
+      format: FormatSchema,
+      better: z.enum(['higher', 'lower']),
+      today: PeriodValueSchema,
+      week: PeriodValueSchema,
+      month: PeriodValueSchema,
+    }),
+  ),
+  leaderboards: z.array(
+    z.object({
+      name: z.string(),
+      label: z.string(),
+      format: FormatSchema,
+      period: z.enum(['today', 'week', 'month']),
+      rows: z.array(
+        z.object({
+          key: ScorecardValueSchema,
+          value: ScorecardValueSchema,
+          rank: z.number(),
+          previous_rank: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+
 export const METHODS = {
   'app.info': {
     params: z.object({}),
@@ -307,6 +366,11 @@ export const METHODS = {
       throughLine: z.number(),
       released: z.object({ groups: z.number(), events: z.number() }).optional(),
     }),
+  },
+  'scorecard.get': {
+    // at: "now" for the periods (ISO 8601); the engine's clock when absent.
+    params: z.object({ at: z.string().datetime({ offset: true }).optional() }),
+    result: ScorecardSchema,
   },
   'notebooks.list': { params: z.object({}), result: z.array(NotebookInfoSchema) },
   'notebooks.read': {

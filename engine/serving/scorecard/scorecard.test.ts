@@ -9,6 +9,7 @@ import { importFile } from '../../lake/import.js';
 import { lakeEvents } from '../event-sets.js';
 import { DEFAULT_SCORECARD } from './definition.js';
 import { computeScorecard, type Scorecard } from './compute.js';
+import { scorecardWithLog } from './served.js';
 
 /*
  * The scorecard against the generator's truth. Asia/Kolkata has one offset all year (+05:30), so the truth's local
@@ -110,6 +111,17 @@ describe('the scorecard', () => {
     }
   });
   afterAll(() => t?.cleanup());
+
+  it('gives the same numbers from the lake and a live log beside it as after the log was recounted into the lake', async () => {
+    const live = await testWorkspace({ timezone: ZONE });
+    try {
+      await importFile(live.workspace, join(t.root, 'lake.ndjson'));
+      const served = await scorecardWithLog(live.workspace, join(t.root, 'log.ndjson'), AT);
+      expect(served).toEqual(card);
+    } finally {
+      await live.cleanup();
+    }
+  });
 
   it('puts today, this week (from Monday) and this month at their local starts in the workspace zone', () => {
     for (const period of ['today', 'week', 'month'] as const) {
