@@ -80,9 +80,28 @@ describe('the notebook in the browser', () => {
     const kinds = await page
       .locator('[data-cell-kind]')
       .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-cell-kind')));
-    expect(new Set(kinds)).toEqual(new Set(['markdown', 'sql', 'chart', 'pipeline', 'live', 'compare']));
+    expect(new Set(kinds)).toEqual(new Set(['markdown', 'sql', 'chart', 'pipeline', 'live', 'compare', 'scorecard']));
     expect(await page.locator('[data-testid="chart-canvas"]').count()).toBe(2);
     await screenshot(page, 'notebook-01-demo');
+  });
+
+  it("shows the scorecard on the demo notebook's first screen, with the engine's own numbers", async () => {
+    const card = page.locator('[data-testid="scorecard"]');
+    await card.waitFor();
+    const metrics = await card
+      .locator('[data-testid="scorecard-metric"]')
+      .evaluateAll((m) => m.map((e) => e.getAttribute('data-metric')));
+    expect(metrics).toEqual(['visitors', 'orders', 'revenue', 'payment_failure_rate']);
+    // The demo's four weeks of history hold orders this month (the numbers themselves are checked against the
+    // generator's truth in engine/serving/scorecard/scorecard.test.ts).
+    const shown = await card
+      .locator('[data-metric="orders"] [data-period="month"] [data-testid="scorecard-value"]')
+      .getAttribute('data-value');
+    expect(Number(shown)).toBeGreaterThan(0);
+    const box = await card.boundingBox();
+    expect(box && box.y).toBeLessThan(900);
+    expect(await card.locator('[data-testid="scorecard-row"]').count()).toBe(5);
+    await screenshot(page, 'notebook-01b-scorecard');
   });
 
   it('imports a file through the import dialog, with its rejected rows viewable', async () => {

@@ -29,6 +29,7 @@ export function demoNotebook(): Notebook {
           'Run a cell with **Shift+Enter**. Edit the SQL, change the chart, or add cells with the buttons between them. The notebook is a plain Markdown file in `notebooks/`.',
         ].join('\n'),
       },
+      { kind: 'scorecard', id: 'scorecard' },
       {
         kind: 'sql',
         id: 'daily-visits',

@@ -1,5 +1,6 @@
 import { Workspace, type InitResult, type OpenStep } from '../kernel/workspace/workspace.js';
 import { copyDefaultPipelines } from '../batch/defaults.js';
+import { writeDefaultScorecard } from '../serving/scorecard/definition.js';
 import { createLakeViews, recoverLakeAtOpen } from '../lake/recovery.js';
 import { migrateLakeCatalog } from '../lake/catalog.js';
 import { recoverRuns } from '../batch/recovery.js';
@@ -20,7 +21,10 @@ export function openWorkspace(dir: string): Promise<Workspace> {
 export async function initWorkspace(dir: string, options: { timezone?: string } = {}): Promise<InitResult> {
   return Workspace.init(dir, {
     ...options,
-    seed: (paths) => copyDefaultPipelines(paths.pipelines).then(() => {}),
+    seed: async (paths) => {
+      await copyDefaultPipelines(paths.pipelines);
+      await writeDefaultScorecard(paths.root);
+    },
     steps: [...SCHEMA_STEPS, createLakeViews],
   });
 }

@@ -13,7 +13,7 @@ import { z } from 'zod';
  *
  * So a notebook reads well on GitHub, diffs line by line, and survives hand edits.
  */
-export const CELL_KINDS = ['markdown', 'sql', 'chart', 'pipeline', 'live', 'compare'] as const;
+export const CELL_KINDS = ['markdown', 'sql', 'chart', 'pipeline', 'live', 'compare', 'scorecard'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
 export const ChartSettingsSchema = z.object({
@@ -31,6 +31,7 @@ export const CellSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pipeline'), id: z.string(), pipeline: z.string() }),
   z.object({ kind: z.literal('live'), id: z.string(), pipeline: z.string(), modes: z.array(z.enum(['naive', 'exact'])).min(1) }),
   z.object({ kind: z.literal('compare'), id: z.string(), pipeline: z.string(), metric: z.string().optional() }),
+  z.object({ kind: z.literal('scorecard'), id: z.string() }),
 ]);
 export type Cell = z.infer<typeof CellSchema>;
 

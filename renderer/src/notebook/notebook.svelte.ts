@@ -27,6 +27,8 @@ export function blankCell(kind: CellKind, context: { pipelines: string[]; realti
       return { kind, id, pipeline: context.realtime[0] ?? '', modes: ['naive', 'exact'] };
     case 'compare':
       return { kind, id, pipeline: context.realtime[0] ?? '' };
+    case 'scorecard':
+      return { kind, id };
   }
 }
 
