@@ -218,7 +218,7 @@ describe('the demo workspace', () => {
       expect(notebook.title).toBe('Shop overview');
       expect(withoutProseIds(notebook)).toEqual(withoutProseIds(demoNotebook()));
       expect(new Set(notebook.cells.map((c) => c.kind))).toEqual(
-        new Set(['markdown', 'sql', 'chart', 'pipeline', 'live', 'compare']),
+        new Set(['markdown', 'scorecard', 'sql', 'chart', 'pipeline', 'live', 'compare']),
       );
     } finally {
       await root.cleanup();
