@@ -51,7 +51,7 @@ export function mergeRows(previous: string[][], figures: readonly Figure[], meas
   const ran = new Set(figures.map((f) => f.section));
   const fresh = figures.map((f) => figureRow(f, measured));
   const kept = previous.filter((r) => !ran.has(r[0] as string));
-  const order = ['lake', 'batch', 'live', 'app'];
+  const order = ['lake', 'batch', 'live', 'stream', 'app'];
   return [...kept, ...fresh].sort((a, b) => order.indexOf(a[0] as string) - order.indexOf(b[0] as string));
 }
 

@@ -1,6 +1,6 @@
 // `npm run bench`: measures Recount against baselines run in the same process and writes the figures
 // to .bench/results.json and .bench/results.md, and the README's table of current figures (readme-table.ts).
-// Sections: --only lake,batch,live,app (default: all); --no-readme leaves the README as it is.
+// Sections: --only lake,batch,live,stream,app (default: all); --no-readme leaves the README as it is.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { benchImport } from './import.js';
 import { benchBatch } from './batch.js';
 import { benchLive } from './live.js';
 import { benchUi } from './ui.js';
+import { benchStream } from './stream.js';
 import { BENCH_DIR } from './data.js';
 import { Report } from './report.js';
 import { writeReadmeTable } from './readme-table.js';
@@ -16,6 +17,7 @@ const sections: Record<string, (report: Report) => Promise<void>> = {
   lake: benchImport,
   batch: benchBatch,
   live: benchLive,
+  stream: benchStream,
   app: benchUi,
 };
 

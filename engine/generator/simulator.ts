@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { Random } from './random.js';
@@ -7,7 +7,10 @@ import { toNdjson } from './formats.js';
 import { throwIfAborted } from '../kernel/util/errors.js';
 
 export interface SimulateOptions {
-  out: string;
+  /** The log to append to; or, with `sink`, none. */
+  out?: string;
+  /** Where lines go instead of a log (a broker's stream): each call's lines in order, done when it resolves. */
+  sink?: (lines: string[]) => Promise<void>;
   /** Events per second, on average. */
   rate: number;
   /** Stop after this many seconds; run until aborted when absent. */
@@ -51,8 +54,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulateTotals
   const end = options.seconds === undefined ? Infinity : started + options.seconds * 1000;
   let emitted = 0;
 
-  await mkdir(dirname(options.out), { recursive: true });
-  const file = await open(options.out, 'a');
+  let write = options.sink;
+  let file: FileHandle | undefined;
+  if (!write) {
+    if (options.out === undefined) throw new Error('simulate needs a log to write to (out) or a sink');
+    await mkdir(dirname(options.out), { recursive: true });
+    const handle = await open(options.out, 'a');
+    file = handle;
+    write = async (lines) => void (await handle.write(`${lines.join('\n')}\n`));
+  }
   try {
     for (;;) {
       throwIfAborted(options.signal);
@@ -78,7 +88,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateTotals
       while (due < queue.length && (queue[due] as { at: number }).at <= t) due++;
       if (due > 0) {
         const written = queue.splice(0, due);
-        await file.write(`${written.map((q) => q.line).join('\n')}\n`);
+        await write(written.map((q) => q.line));
         emitted += written.length;
         for (const q of written) {
           totals.lines++;
@@ -91,7 +101,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateTotals
       await new Promise((resolve) => setTimeout(resolve, tick));
     }
   } finally {
-    await file.close();
+    await file?.close();
   }
   return totals;
 }

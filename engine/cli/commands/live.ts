@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LiveSession } from '../../speed/session.js';
+import { openTailSession, simulateTarget, type TailSession } from './live-amqp.js';
 import { LIVE_MODES, type LiveMode } from '../../speed/live-view.js';
 import { simulate } from '../../generator/simulator.js';
 import { reconcile, REASONS } from '../../serving/reconcile.js';
@@ -16,7 +16,7 @@ function positive(name: string, value: string | undefined): number | undefined {
 }
 
 /** A plain-text live table, redrawn in place on a terminal. */
-function render(session: LiveSession, modes: readonly LiveMode[]): string {
+function render(session: TailSession, modes: readonly LiveMode[]): string {
   const c = session.view.counters;
   const lines = [
     `Following ${session.log}   ${humanCount(c.lines)} lines · ${humanCount(c.events)} events · ${humanCount(c.newEvents)} distinct · ${humanCount(c.rejects)} rejected   (Ctrl-C to stop)`,
@@ -49,17 +49,21 @@ function render(session: LiveSession, modes: readonly LiveMode[]): string {
   return lines.join('\n');
 }
 
+type TailOptions = { workspace: string; stream?: string; mode?: LiveMode; fromStart?: boolean; for?: string; json?: boolean };
+type SimulateOptions = { out?: string; to?: string; stream?: string; rate: string; for?: string; duplicates: string };
+
 export function registerLive(program: Command): void {
   program
     .command('tail')
     .description('follow an event log (like tail -F) into the live view of every realtime pipeline')
-    .argument('<log>', 'the NDJSON event log')
+    .argument('<log>', 'the NDJSON event log, or amqp://USER:PASS@HOST:PORT/VHOST with --stream')
     .addOption(workspaceOption())
+    .option('--stream <name>', 'with an amqp:// source: the RabbitMQ stream queue to follow')
     .option('--mode <mode>', 'naive | exact (default: both, side by side)')
     .option('--from-start', 'replay the log from its start, forgetting any checkpoint')
     .option('--for <seconds>', 'stop after this many seconds')
     .option('--json', 'one JSON object per update, and a final one on exit')
-    .action((log: string, options: { workspace: string; mode?: LiveMode; fromStart?: boolean; for?: string; json?: boolean }) =>
+    .action((log: string, options: TailOptions) =>
       runCommand(async () => {
         if (options.mode && !(LIVE_MODES as readonly string[]).includes(options.mode))
           throw new UserError('--mode must be naive or exact');
@@ -71,10 +75,10 @@ export function registerLive(program: Command): void {
         if (seconds) setTimeout(() => controller.abort(), seconds * 1000).unref();
         const terminal = Boolean(process.stdout.isTTY) && !options.json;
         await withWorkspace(options.workspace, async (workspace) => {
-          const session = await LiveSession.open(workspace, {
+          const session = await openTailSession(workspace, {
             log,
-            start: options.fromStart ? 'beginning' : 'end',
-            restart: Boolean(options.fromStart),
+            stream: options.stream,
+            fromStart: Boolean(options.fromStart),
             modes,
           });
           for (const w of session.warnings) process.stderr.write(`recount: ${w}\n`);
@@ -183,36 +187,41 @@ export function registerLive(program: Command): void {
 
   program
     .command('simulate')
-    .description('append realistic shop events to a log in real time: demo traffic for the live view')
-    .requiredOption('--out <log>', 'the log to append to')
+    .description('append realistic shop events to a log (or a RabbitMQ stream) in real time: demo traffic for the live view')
+    .option('--out <log>', 'the log to append to')
+    .option('--to <url>', 'publish to a RabbitMQ broker instead: amqp://USER:PASS@HOST:PORT/VHOST, with --stream')
+    .option('--stream <name>', 'with --to: the stream queue to publish to (declared if missing)')
     .option('--rate <events_per_s>', 'events per second', '20')
     .option('--for <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--duplicates <fraction>', 'fraction of events delivered twice', '0.02')
     .option('--late <fraction>', 'fraction of events delivered one to three days late', '0.01')
     .option('--seed <n>', 'random seed')
     .option('--json', 'print a JSON summary at the end')
-    .action(
-      (options: { out: string; rate: string; for?: string; duplicates: string; late: string; seed?: string; json?: boolean }) =>
-        runCommand(async () => {
-          const rate = positive('rate', options.rate) as number;
-          const seconds = positive('for', options.for);
-          const totals = await simulate({
-            out: options.out,
-            rate,
-            ...(seconds ? { seconds } : {}),
-            duplicates: Number(options.duplicates),
-            late: Number(options.late),
-            ...(options.seed ? { seed: Number(options.seed) } : {}),
-            signal: interruptSignal(),
-          }).catch((error: Error) => {
+    .action((options: SimulateOptions & { late: string; seed?: string; json?: boolean }) =>
+      runCommand(async () => {
+        const rate = positive('rate', options.rate) as number;
+        const seconds = positive('for', options.for);
+        const target = await simulateTarget(options);
+        const totals = await simulate({
+          ...(target.out !== undefined ? { out: target.out } : {}),
+          ...(target.sink ? { sink: target.sink } : {}),
+          rate,
+          ...(seconds ? { seconds } : {}),
+          duplicates: Number(options.duplicates),
+          late: Number(options.late),
+          ...(options.seed ? { seed: Number(options.seed) } : {}),
+          signal: interruptSignal(),
+        })
+          .catch((error: Error) => {
             if (error.name === 'CancelledError') return undefined;
             throw error;
-          });
-          if (options.json) process.stdout.write(`${JSON.stringify(totals ?? null)}\n`);
-          else if (totals)
-            process.stdout.write(
-              `Wrote ${humanCount(totals.lines)} lines to ${options.out} (${totals.duplicates} duplicates, ${totals.late} late)\n`,
-            );
-        }),
+          })
+          .finally(() => target.close());
+        if (options.json) process.stdout.write(`${JSON.stringify(totals ?? null)}\n`);
+        else if (totals)
+          process.stdout.write(
+            `Wrote ${humanCount(totals.lines)} lines to ${target.label} (${totals.duplicates} duplicates, ${totals.late} late)\n`,
+          );
+      }),
     );
 }
