@@ -64,7 +64,7 @@ export interface FrameLike {
 
 /**
  * An IPC message is answered only when it comes from the main frame of our window while that frame shows
- * the app (field notes §4.1, item 17). `mainFrame` is undefined when the message did not come from our
+ * the app: a subframe or a page navigated elsewhere must not reach the engine. `mainFrame` is undefined when the message did not come from our
  * window's webContents at all. Frames are compared by frameTreeNodeId: distinct WebFrameMain objects may
  * stand for the same frame, so object identity proves nothing.
  */

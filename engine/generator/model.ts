@@ -1,6 +1,6 @@
 import type { Random } from './random.js';
 
-/** The e-commerce event types of the article Recount grows from. */
+/** The event types a web shop's services emit, from a visit to a payment's outcome. */
 export const EVENT_TYPES = [
   'UserVisitedWebsite',
   'ItemAddedToCart',

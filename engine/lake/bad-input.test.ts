@@ -8,7 +8,7 @@ import { testWorkspace, type TestWorkspace } from '../testing/fixtures.js';
 import { importFile, type ImportFileResult, type ImportOptions } from './import.js';
 
 /**
- * The bad-input checklist of the field notes (§2.3), one fixture each: a bad row is rejected with its
+ * Bad input, one fixture per kind (encodings, framing, types, sizes, names): a bad row is rejected with its
  * line and reason and the rest lands; a file that cannot be read fails with a message naming it and
  * changes nothing.
  */

@@ -80,8 +80,8 @@ async function findDuplicates(
     FROM read_parquet(${literal(join(stagingDir, '**', '*.parquet'))}, hive_partitioning = true,
       hive_types = {'event_date': DATE}, filename = true)`);
   // Within the file only identities that occur twice matter: joining every row back to a first line per
-  // identity (a million groups) took twice as long as finding the few repeated ones first (measured).
-  // Two inner joins, each yielding only duplicates, rather than outer-joining every row to both (half the time, measured):
+  // identity (a group per row) costs more than finding the few repeated ones first.
+  // Two inner joins, each yielding only duplicates, rather than outer-joining every row to both (which touches every row):
   // every arrival of an identity the lake holds, and the later arrivals of one repeated in this file but not in the lake.
   await connection.run(`CREATE OR REPLACE TEMP TABLE import_duplicates AS
     WITH lake_first AS (${lakeFirstSql(replaced)}), repeated AS (

@@ -4,7 +4,7 @@ import { contentSecurityPolicy } from '../shared/csp.js';
 import { REQUEST_HEADER as SHARED_REQUEST_HEADER } from '../shared/routes.js';
 
 /**
- * Browser mode's defences (field notes §4.3): any web page the user visits can reach 127.0.0.1, so every
+ * Browser mode's defences: any web page the user visits can reach 127.0.0.1, so every
  * request must prove it comes from the page this server handed out. A random 256-bit token (given once
  * in the launch URL, then kept in an HttpOnly, SameSite=Strict cookie); a Host allowlist against DNS
  * rebinding; an Origin check on every state-changing request and WebSocket upgrade against cross-site

@@ -2,8 +2,8 @@ import type { EngineEvent, Method, Params, ResponseMessage } from './contract.js
 
 /**
  * What Electron's preload exposes to the renderer as `window.recount`, through `contextBridge`: one
- * function per operation of the contract (never a generic channel or raw `ipcRenderer`, field notes
- * §4.1), the event stream, and the native dialogs a page cannot open itself. Types only: the preload
+ * function per operation of the contract (never a generic channel or raw `ipcRenderer`,
+ * which would let any script in the page send anything), the event stream, and the native dialogs a page cannot open itself. Types only: the preload
  * implements it, the renderer's IPC transport consumes it.
  */
 /** What the desktop app's menu asks the renderer to do. */

@@ -1,5 +1,5 @@
 /*
- * What the scorecard answers, as the engine sends it and the renderer shows it: the article's questions (how many
+ * What the scorecard answers, as the engine sends it and the renderer shows it: an analyst's standing questions (how many
  * today, this week, this month; more or fewer than before; which product sells most) for each metric of the
  * workspace's scorecard.json.
  */

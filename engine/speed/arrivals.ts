@@ -44,15 +44,15 @@ export interface StoredBatch {
  * order they are appended (its insertion order, kept under parallel reads), and a filter on row ids skips
  * every row group outside the batch, so a batch costs the same however much came before it and is never
  * copied. Exact events and every arrival are views over the table; a batch, as a mode counts it, is a query
- * naming its row ids, which DuckDB binds as constants (a view reading them from a table is a join, which cost
- * each delta query 3–10 ms on a batch of 230,000 rows). Batches name their rows, so one can be appended while
+ * naming its row ids, which DuckDB binds as constants (a view reading them from a table is a join, which every
+ * delta query would pay). Batches name their rows, so one can be appended while
  * the delta queries of the one before are still reading it.
  *
  * Arrival numbers and source lines are not written row by row where they follow from the row id: within a
  * run of batches of consecutive lines each is the row id plus one offset (a segment), which the views add.
  * Only a batch whose lines skip some, or rows restored from a snapshot, store them. An UPDATE of every row
  * of a batch cost little when it ran but much more later, when DuckDB cleaned up the row versions it had
- * made (670 ms at once for a million rows, measured).
+ * made, all at once.
  */
 export class ArrivalStore {
   /** Row id the next appended row gets at the least (DuckDB does not reuse the ids of deleted rows). */

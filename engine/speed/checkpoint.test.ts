@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { CHECKPOINT_VERSION, readCheckpoint, TailPositionSchema, writeCheckpoint } from './checkpoint.js';
 import type { TailPosition } from './tailer.js';
 
-// §1.5 cases 12 (crash mid-checkpoint write), 13 (corrupt, missing, newer version) and 19 (disk full, permission
-// revoked while writing). Disk full is injected: the tmp file's write fails halfway, as ENOSPC would leave it.
+// A crash mid-checkpoint write; a checkpoint corrupt, missing or from a newer version; disk full or permission
+// revoked while writing. Disk full is injected: the tmp file's write fails halfway, as ENOSPC would leave it.
 
 const faults = vi.hoisted(() => ({ tornWrite: undefined as string | undefined, readError: undefined as string | undefined }));
 

@@ -25,11 +25,10 @@ function partitionOf(k2: number): number {
  * each table is a 256th of the index, small enough to stay in cache while its keys go in, where one table
  * of a million keys missed the cache on nearly every key and again on every rehash as it grew.
  *
- * Written by hand because nothing general does this job at this rate: measured on a million events,
- * DuckDB's ART primary key takes 520–830 ms to insert the keys and a JS Map keyed by numbers above the
- * small-integer range about 400 ms (every key is a boxed double); this index takes well under that, its
- * cost per lookup does not grow with what it holds, and its memory is 32 bytes a slot (at most half
- * full), outside the JS heap.
+ * Written by hand because nothing general does this job at this rate: DuckDB's ART primary key and a JS
+ * Map keyed by numbers above the small-integer range (every key a boxed double) both cost more per key;
+ * this index's cost per lookup does not grow with what it holds, and its memory is 32 bytes a slot (at
+ * most half full), outside the JS heap.
  */
 export class IdentitySet {
   private readonly tables: ProbeTable[];

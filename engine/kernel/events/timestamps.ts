@@ -33,8 +33,8 @@ const ZONE_NAME = `'\\s([A-Za-z][A-Za-z0-9_/+-]*)$'`;
 /**
  * Zone names DuckDB knows, as one SQL string ",UTC,Europe/Paris,…,". An unknown name makes timezone() raise
  * even inside TRY(), so names are checked first, inside their CASE branch (only rows with a zone name pay
- * for it). One string constant rather than a list of 600 literals: DuckDB took about 22 ms to bind and fold
- * the list in every statement that parses times (measured), which every live batch paid; zone names never
+ * for it). One string constant rather than a list of 600 literals: DuckDB binds and folds such a list
+ * in every statement that parses times, which every live batch would pay; zone names never
  * contain the comma that delimits them.
  */
 export interface TimeZones {

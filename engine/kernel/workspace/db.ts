@@ -146,7 +146,7 @@ export class Connection {
         columns.forEach((column, i) => {
           const vector = chunk.getColumnVector(i) as DuckDBDoubleVector;
           // The vector's values are a Float64Array over DuckDB's memory: copied whole when no validity mask says
-          // some are NULL (a call per value cost ~100 ms a million). Fields of node-api's class, at its pinned version.
+          // some are NULL (a call per value is the slow path). Fields of node-api's class, at its pinned version.
           const inner = vector as unknown as { items?: unknown; validity?: { data?: unknown } };
           if (inner.items instanceof Float64Array && inner.items.length === count && !inner.validity?.data) {
             column.set(inner.items, offset);

@@ -179,9 +179,9 @@ export class Workspace {
    * Runs a replay with DuckDB on one thread fewer than the cores (at least one), restored when the last replay ends.
    * A replay keeps every core busy with queries side by side (a batch read while the one before it is identified and
    * the one before that aggregated) and with its own JS work (framing lines, the identity index, merging state), so
-   * DuckDB's threads only add their overhead: on 2 cores, reading a 64 MiB batch on two threads took twice the CPU
-   * time of one thread, and a million-event replay ran about a tenth faster on one thread, with a fifth less CPU time
-   * (measured). Other queries meanwhile get the same threads; the setting is DuckDB's, for the whole database.
+   * DuckDB's threads only add their overhead: with no idle core, more threads for the reads cost CPU time without
+   * making the replay faster. Other queries meanwhile get the same threads; the setting is DuckDB's, for the whole
+   * database.
    */
   async withReplayThreads<T>(work: () => Promise<T>): Promise<T> {
     const threads = Math.max(1, availableParallelism() - 1);

@@ -40,7 +40,10 @@ export type ScorecardDefinition = z.infer<typeof ScorecardDefinition>;
 export type MetricDefinition = z.infer<typeof Metric>;
 export type LeaderboardDefinition = z.infer<typeof Leaderboard>;
 
-/** What a new workspace's scorecard answers: the article's questions, over its shop events. */
+/**
+ * What a new workspace's scorecard answers over its shop events: how many visitors and orders, how much revenue,
+ * how often payments fail, which products sell most.
+ */
 export const DEFAULT_SCORECARD: ScorecardDefinition = {
   metrics: [
     {

@@ -3,7 +3,7 @@ import type { Client } from './client';
 import type { ExportSource, FileAccess, Transport } from './transport';
 import { API_ROUTES, REQUEST_HEADER } from '../../../engine/shared/routes';
 
-/** Browser mode's header on every API request: a cross-site form cannot send it (field notes §4.3). */
+/** Browser mode's header on every API request: a cross-site form cannot send it. */
 
 async function post(path: string, body: unknown): Promise<unknown> {
   const response = await fetch(path, {
