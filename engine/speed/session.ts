@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import { Tailer, type TailBatch, type TailPosition, type TailReject, type TailStatus } from './tailer.js';
 import { readLogWhole } from './replay.js';
-import { TailPositionSchema, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { LiveView, type LiveIngest, type LiveMode, type LiveReject, type LiveSnapshot } from './live-view.js';
-import { fsyncFile } from '../kernel/util/fsx.js';
+import { TailPositionSchema, readCheckpoint } from './checkpoint.js';
+import { LiveSnapshotSchema, writeLiveCheckpoint } from './live-checkpoint.js';
+import { LiveView, type LiveIngest, type LiveMode, type LiveReject } from './live-view.js';
 
 export interface LiveSessionOptions {
   log: string;
@@ -39,11 +39,7 @@ export interface SessionTick extends LiveIngest {
 const CheckpointSchema = z.object({
   log: z.string(),
   position: TailPositionSchema,
-  live: z.custom<LiveSnapshot>(
-    (v) => typeof v === 'object' && v !== null && (v as { version?: number }).version === 2,
-    // Format 1 held distinct values where format 2 holds their hashes, which only DuckDB can make from them.
-    'a live view snapshot of format 2 (an earlier version of Recount wrote format 1, which is read no longer)',
-  ),
+  live: LiveSnapshotSchema,
   events: z.string().nullable(),
 });
 
@@ -193,19 +189,8 @@ export class LiveSession {
   async checkpoint(): Promise<void> {
     const position = this.pendingPosition;
     if (!position) return;
-    const stamp = `${Date.now()}`;
-    let events: string | null = null;
-    if (this.view.modes.includes('exact')) {
-      events = `exact-events-${stamp}.parquet`;
-      await this.view.saveEvents(join(this.dir, events));
-      await fsyncFile(join(this.dir, events)).catch(() => {});
-    }
-    await writeCheckpoint(join(this.dir, 'checkpoint.json'), { log: this.log, position, live: this.view.snapshot(), events });
+    const events = await writeLiveCheckpoint(this.dir, this.view, { log: this.log, position }, this.eventsFile);
     this.lastCheckpoint = Date.now();
-    // Older event files belong to checkpoints that were replaced, but for the one before this (checkpoint.json.prev,
-    // which a damaged checkpoint falls back to).
-    for (const f of await readdir(this.dir))
-      if (f.startsWith('exact-events-') && f !== events && f !== this.eventsFile) await rm(join(this.dir, f), { force: true });
     this.eventsFile = events;
   }
 
