@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { CancelMessageSchema, type ResponseMessage } from '../shared/contract.js';
-import { API_ROUTES } from '../shared/routes.js';
+import { API_ROUTES, type ServerHello } from '../shared/routes.js';
 import type { Engine } from '../service/engine.js';
 import { REQUEST_HEADER, TOKEN_COOKIE, newToken, refuse, sameToken, securityHeaders } from './security.js';
 
@@ -17,6 +17,8 @@ export interface BrowserServerOptions {
   /** The built renderer (index.html and its assets). */
   staticDir: string;
   port?: number;
+  /** When `port` is taken (another program took a port saved from an earlier start), serve on a free one instead. */
+  anyPortIfTaken?: boolean;
   token?: string;
   /** Where uploads (files dropped on the page) are written before they are imported (emptied at start). */
   uploadDir: string;
@@ -33,6 +35,8 @@ export interface BrowserServer {
   port: number;
   /** The session token, which the cookie holds (and scripts send as a Bearer token). */
   token: string;
+  /** Names this start of the server; each event socket is told it first, so a page can tell a restart from a dropped socket. */
+  instance: string;
   close(): Promise<void>;
 }
 
@@ -226,6 +230,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }
   });
 
+  const hello: ServerHello = { type: 'hello', instance: randomBytes(8).toString('hex') };
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -239,17 +244,33 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       );
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      ws.send(JSON.stringify(hello));
+      sockets.emit('connection', ws, request);
+    });
   });
   const unsubscribe = options.engine.onEvent((event) => {
     const text = JSON.stringify(event);
     for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(text);
   });
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolveListen());
-  });
+  const listen = (on: number) =>
+    new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(on, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolveListen();
+      });
+    });
+  try {
+    await listen(port);
+  } catch (error) {
+    if (!(options.anyPortIfTaken && port !== 0 && (error as { code?: string }).code === 'EADDRINUSE')) {
+      unsubscribe();
+      throw error;
+    }
+    await listen(0);
+  }
   port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}/`;
   return {
@@ -258,6 +279,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     newLaunchUrl: () => `${url}?token=${mintLaunchToken()}`,
     port,
     token,
+    instance: hello.instance,
     close: async () => {
       unsubscribe();
       for (const client of sockets.clients) client.terminate();

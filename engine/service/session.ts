@@ -33,6 +33,8 @@ interface Open {
 export class WorkspaceSession {
   private current: Open | undefined;
   private readonly downloads = new Map<string, { path: string; filename: string }>();
+  /** How each workspace left was followed (its log, whether demo traffic ran), so switching back restores it. */
+  private readonly left = new Map<string, { log: string | undefined; simulating: boolean }>();
 
   constructor(
     private readonly options: SessionOptions,
@@ -78,8 +80,12 @@ export class WorkspaceSession {
     if (create) await initWorkspace(target, create.timezone ? { timezone: create.timezone } : {});
     const check = await openWorkspace(target);
     await check.close();
+    const leaving = this.current;
+    if (leaving) this.left.set(leaving.workspace.dir, { log: leaving.live.log, simulating: leaving.live.state().simulating });
     await this.close();
-    await this.start(target, workspaceLog(target));
+    const before = this.left.get(check.dir);
+    await this.start(target, before ? before.log : workspaceLog(target));
+    if (before?.simulating) await this.live.simulate(true);
     this.changed('workspace');
     return this.workspace.dir;
   }

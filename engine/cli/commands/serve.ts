@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { Engine } from '../../service/engine.js';
 import { ensureDemoWorkspace } from '../../service/demo.js';
 import { startBrowserServer } from '../../server/server.js';
+import { sessionToServe, writeServeState } from '../../server/serve-state.js';
 import { RENDERER_DIR, recentWorkspacesFile, workspaceLog } from '../../service/app-paths.js';
 import { UserError } from '../../kernel/util/errors.js';
 import { interruptSignal, runCommand, workspaceOption } from '../common.js';
@@ -26,6 +27,7 @@ interface ServeOptions {
   simulate?: boolean;
   json?: boolean;
   maxUploadMb: string;
+  newSession?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -33,17 +35,18 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the app in a browser on 127.0.0.1 (browser mode): the same notebook, over HTTP and WebSocket')
     .addOption(workspaceOption())
-    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: the one this workspace was served on last, if free, else a free one)')
     .option('--log <file>', 'the event log the live view follows (default: logs/events.log in the workspace)')
     .option('--demo', 'create the demo workspace in the folder if it holds none (sample data, pipelines run, a demo notebook)')
     .option('--simulate', 'write demo traffic into the log, so live numbers move')
     .option('--max-upload-mb <n>', 'the largest file a browser may upload for import', '1024')
+    .option('--new-session', 'sign out every tab of earlier starts: a new session secret, and the port chosen afresh')
     .option('--json', 'print {"url","launchUrl","port"} as one JSON line once serving')
     .action((options: ServeOptions) =>
       runCommand(async () => {
         const dir = resolve(options.workspace);
-        const port = options.port === undefined ? 0 : Number(options.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
+        const port = options.port === undefined ? undefined : Number(options.port);
+        if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
           throw new UserError(`--port must be a port number, not ${options.port}`);
         const maxUploadMb = Number(options.maxUploadMb);
         if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0)
@@ -64,13 +67,23 @@ export function registerServe(program: Command): void {
           simulate: Boolean(options.simulate),
           version: appVersion(),
         });
+        // The same port and session as the last start, so tabs left open reconnect on their own.
+        const session = await sessionToServe(dir, { newSession: Boolean(options.newSession) });
+        if (session.warning) process.stderr.write(`${session.warning}\n`);
         const server = await startBrowserServer({
           engine,
           staticDir: RENDERER_DIR,
-          port,
+          port: port ?? session.port ?? 0,
+          anyPortIfTaken: port === undefined,
+          token: session.secret,
           uploadDir: join(dir, '.tmp', 'uploads'),
           maxUploadBytes: maxUploadMb * 1024 ** 2,
         });
+        await writeServeState(dir, { port: server.port, secret: server.token });
+        if (session.port !== undefined && port === undefined && server.port !== session.port)
+          process.stderr.write(
+            `Port ${session.port} (this workspace's last) is taken; serving on ${server.port}: tabs still open on the old port need the new link\n`,
+          );
         if (options.json)
           process.stdout.write(`${JSON.stringify({ url: server.url, launchUrl: server.launchUrl, port: server.port })}\n`);
         else process.stdout.write(`Recount is serving ${dir}\nOpen ${server.launchUrl}\n(Ctrl-C to stop)\n`);
