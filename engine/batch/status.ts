@@ -41,10 +41,8 @@ export interface WorkspaceStatus {
 
 export async function dateVersions(connection: Connection): Promise<DateVersions> {
   const rows = await connection.all<{ d: string; v: number }>(
-    // A date's version is its newest import with new events, or the newest removal of an import from it (replace.ts).
-    `SELECT strftime(event_date, '%Y-%m-%d') AS d, max(v)::DOUBLE AS v FROM (
-       SELECT event_date, import_id AS v FROM lake_files WHERE new_events > 0
-       UNION ALL SELECT event_date, version FROM lake_removals) GROUP BY 1`,
+    // The lake's view of when each date last changed: a partition whose input dates changed since its run is stale.
+    `SELECT strftime(event_date, '%Y-%m-%d') AS d, version::DOUBLE AS v FROM lake_date_versions`,
   );
   return new Map(rows.map((r) => [r.d, Number(r.v)]));
 }

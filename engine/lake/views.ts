@@ -65,4 +65,11 @@ export async function rebuildLakeViews(connection: Connection, workspaceDir: str
   await connection.run(`CREATE OR REPLACE VIEW events AS
     SELECT r.* FROM raw_events r
     ANTI JOIN duplicate_arrivals d ON d.import_id = r._import_id AND d.source_line = r._source_line`);
+  // What the batch layer reads to know which partitions are stale, without knowing how the lake records its files:
+  // a date's version is its newest import with new events, or the newest removal of an import from it (replace.ts).
+  await connection.run(`CREATE OR REPLACE VIEW lake_date_versions AS
+    SELECT event_date, max(v) AS version FROM (
+      SELECT event_date, import_id AS v FROM lake_files WHERE new_events > 0
+      UNION ALL SELECT event_date, version FROM lake_removals)
+    GROUP BY event_date`);
 }

@@ -7,6 +7,7 @@ import { throttled, type OperationOptions } from '../shared/progress.js';
 import { addExact, exactJson, isZero, parseExact, type ExactNumber } from '../kernel/util/exact.js';
 import type { PipelineDefinition } from '../kernel/pipeline/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
+import { partitionStates } from '../batch/state.js';
 import { LiveView, type LiveRow } from '../speed/live-view.js';
 import { replayLog } from '../speed/replay.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
@@ -90,14 +91,9 @@ function partitionSql(pipeline: PipelineDefinition): string {
  * imported after the import its input version recorded for their date.
  */
 async function notYetInBatch(connection: Connection, workspace: Workspace, pipeline: PipelineDefinition): Promise<string> {
-  const states = await connection.all<{ input_version: string }>(
-    `SELECT input_version FROM pipeline_partitions WHERE pipeline = $name`,
-    {
-      name: pipeline.name,
-    },
-  );
+  const states = await partitionStates(connection, pipeline.name);
   const counted = states.flatMap((s) =>
-    s.input_version
+    s.inputVersion
       .split(',')
       .filter(Boolean)
       .map((entry) => entry.split(':') as [string, string]),

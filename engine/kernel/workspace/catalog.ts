@@ -41,6 +41,7 @@ export const CATALOG_NAMES = [
   'import_columns',
   'pending_moves',
   'lake_removals',
+  'lake_date_versions',
 ];
 
 /** The kernel's own part of the catalog, before any layer's: where the layers' versions are kept. */
