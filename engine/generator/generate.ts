@@ -6,6 +6,7 @@ import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { Random } from './random.js';
 import { SessionModel, type GeneratedEvent } from './model.js';
+import { DAY_MS, dateMs } from '../shared/calendar.js';
 import { CSV_MALFORMED, NDJSON_MALFORMED, csvHeader, malformedLine, toCsv, toNdjson, type MalformedKind } from './formats.js';
 
 export interface GenerateOptions {
@@ -26,7 +27,6 @@ export interface GenerateOptions {
 export type GeneratedFormat = 'ndjson' | 'csv' | 'parquet';
 
 export const DEFAULT_START = '2026-10-01';
-const DAY_MS = 86_400_000;
 
 export type ArrivedRecord =
   | { kind: 'event'; event: GeneratedEvent; arrivalMs: number; late: boolean }
@@ -47,7 +47,7 @@ export interface Truth {
 }
 
 export function dayStartMs(start: string, dayIndex: number): number {
-  const ms = Date.parse(`${start}T00:00:00Z`);
+  const ms = dateMs(start);
   if (Number.isNaN(ms)) throw new Error(`start must be YYYY-MM-DD, got ${start}`);
   return ms + dayIndex * DAY_MS;
 }

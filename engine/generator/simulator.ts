@@ -5,6 +5,7 @@ import { Random } from './random.js';
 import { SessionModel, type GeneratedEvent } from './model.js';
 import { toNdjson } from './formats.js';
 import { throwIfAborted } from '../kernel/util/errors.js';
+import { DAY_MS } from '../shared/calendar.js';
 
 export interface SimulateOptions {
   /** The log to append to; or, with `sink`, none. */
@@ -34,8 +35,6 @@ export interface SimulateTotals {
   duplicates: number;
   late: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Appends realistic shop events to a log in real time, as services would: sessions from the generator's

@@ -9,12 +9,12 @@ import { exists } from '../kernel/util/fsx.js';
 import { importFile } from '../lake/import.js';
 import { runPipelines } from '../batch/runner.js';
 import { serializeNotebook, type Notebook } from '../shared/notebook-format.js';
+import { DAY_MS, addDays, msDate, startOfDayMs } from '../shared/calendar.js';
 import { initWorkspace, openWorkspace } from './init.js';
 
 export const DEMO_LOG = join('logs', 'events.log');
 export const DEMO_NOTEBOOK = 'Shop overview';
 const BUILDING_MARKER = '.demo-building';
-const DAY_MS = 86_400_000;
 
 export function demoNotebook(): Notebook {
   return {
@@ -82,12 +82,9 @@ export function demoNotebook(): Notebook {
 
 /** The demo's history: four weeks of generated shop traffic ending yesterday (UTC). */
 export function demoHistory(now: number): GenerateOptions {
-  const today = Math.floor(now / DAY_MS) * DAY_MS;
-  const start = new Date(today - 28 * DAY_MS).toISOString().slice(0, 10);
+  const start = addDays(msDate(now), -28);
   return { days: 28, eventsPerDay: 1500, seed: 2026, duplicates: 0.02, late: 0.01, malformed: 0.002, start };
 }
-
-const startOfDay = (now: number) => Math.floor(now / DAY_MS) * DAY_MS;
 
 /**
  * Sessions of the last generated day run past midnight; the demo's lake ends with yesterday, so the
@@ -109,7 +106,7 @@ async function keepBefore(path: string, endMs: number): Promise<void> {
 
 /** Today so far: what the demo log holds before the app starts (a retried line and a late event included). */
 export function demoLogLines(now: number): string[] {
-  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const today = startOfDayMs(now);
   const model = new SessionModel(new Random(7), { users: 400 });
   const lines: string[] = [];
   for (let t = today + 3_600_000; lines.length < 300 && t < now; t += 60_000)
@@ -140,7 +137,7 @@ export async function ensureDemoWorkspace(
     // Written after opening: opening a workspace clears its scratch folder.
     const history = join(workspace.paths.tmp, 'demo-history.ndjson');
     await writeEvents(history, demoHistory(now), 'ndjson', { truth: false });
-    await keepBefore(history, startOfDay(now));
+    await keepBefore(history, startOfDayMs(now));
     const imported = await importFile(workspace, history);
     if (imported.status !== 'imported') throw new Error(`the demo history did not import: ${imported.error ?? imported.status}`);
     await rm(history, { force: true });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Scorecard, ScorecardValue } from './scorecard.js';
 import { NotebookSchema } from './notebook-format.js';
+import { GRAINS } from './calendar.js';
 
 /**
  * The one contract between the app and the engine: every request a renderer can make, its parameters
@@ -73,7 +74,7 @@ const PartitionStatusSchema = z.object({
 const PipelineStatusSchema = z.object({
   name: z.string(),
   file: z.string(),
-  grain: z.enum(['day', 'week', 'month']),
+  grain: z.enum(GRAINS),
   realtime: z.boolean(),
   description: z.string(),
   definitionHash: z.string(),

@@ -2,9 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Connection } from '../workspace/db.js';
 import { leadingSelect, outputName, parseStatement } from './ast.js';
+import { GRAINS, type Grain } from '../../shared/calendar.js';
 
-export const GRAINS = ['day', 'week', 'month'] as const;
-export type Grain = (typeof GRAINS)[number];
+export { GRAINS, type Grain };
 
 /** The first output column of a pipeline names its partition, by grain. */
 export const PARTITION_COLUMN: Record<Grain, string> = { day: 'event_date', week: 'week_start', month: 'month_start' };

@@ -1,5 +1,6 @@
 import type { Result } from '../api';
 import { isZero, sameValue, sum, toNumber, type MetricValue } from '../chart/numbers';
+import { DAY_MS, nextPartition, type Grain } from '../../../engine/shared/calendar';
 
 /**
  * Reconciliation as the compare cell shows it: per partition and metric, batch, realtime (naive and
@@ -218,23 +219,13 @@ export function recountOutcome(
   };
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * Where the watermark line goes on a time axis: after the watermark's partition, halfway to the next
  * (a bar or point of a partition sits on its start), so batch partitions are left of it and live ones right.
  */
-export function watermarkPosition(
-  watermark: string,
-  grain: 'day' | 'week' | 'month',
-  parse: (d: string) => number | null,
-): number | null {
+export function watermarkPosition(watermark: string, grain: Grain, parse: (d: string) => number | null): number | null {
   const start = parse(watermark);
   if (start === null) return null;
-  const [y, m] = watermark.split('-').map(Number) as [number, number];
-  const next =
-    grain === 'month'
-      ? parse(`${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01`)
-      : start + (grain === 'week' ? 7 : 1) * DAY_MS;
+  const next = grain === 'month' ? parse(nextPartition(watermark, grain)) : start + (grain === 'week' ? 7 : 1) * DAY_MS;
   return next === null ? null : (start + next) / 2;
 }

@@ -1,4 +1,5 @@
 import { isNumericType, subtract, toNumber, type MetricValue } from '../chart/numbers';
+import { todayIn as todayInZone } from '../../../engine/shared/calendar';
 
 /**
  * The live view as a table: per partition (newest first) and key, each metric in naive mode (every
@@ -119,14 +120,14 @@ export function displayPath(path: string, workspaceDir: string | undefined): str
   return path;
 }
 
-/** Today's date (YYYY-MM-DD) in the workspace's time zone, the zone partitions are cut in. */
+/**
+ * Today's date (YYYY-MM-DD) in the workspace's time zone, the zone partitions are cut in; the browser's
+ * own zone when the workspace's is not known yet or is one this browser does not know.
+ */
 export function todayIn(timeZone: string | undefined, now: Date = new Date()): string {
-  let parts: Intl.DateTimeFormatPart[];
   try {
-    parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+    return todayInZone(timeZone, now.getTime());
   } catch {
-    parts = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+    return todayInZone(undefined, now.getTime());
   }
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
 }

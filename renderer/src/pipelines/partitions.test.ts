@@ -6,7 +6,6 @@ import {
   inRange,
   partitionLabel,
   partitionState,
-  partitionsBetween,
   rangeProblem,
   rowLabel,
   stateReason,
@@ -56,33 +55,6 @@ describe('countStates', () => {
         p('2026-11-04', { fresh: false, reason: 'never-run', lastError: { runId: 1, error: 'boom' } }),
       ]),
     ).toEqual({ fresh: 2, 'new-data': 1, 'definition-changed': 0, 'never-run': 0, failed: 1 });
-  });
-});
-
-describe('partitionsBetween', () => {
-  it('steps by day across a month end', () => {
-    expect(partitionsBetween('2026-10-30', '2026-11-02', 'day')).toEqual([
-      '2026-10-30',
-      '2026-10-31',
-      '2026-11-01',
-      '2026-11-02',
-    ]);
-  });
-  it('steps by week from a Monday', () => {
-    expect(partitionsBetween('2026-10-26', '2026-11-16', 'week')).toEqual([
-      '2026-10-26',
-      '2026-11-02',
-      '2026-11-09',
-      '2026-11-16',
-    ]);
-  });
-  it('steps by month across a year end', () => {
-    expect(partitionsBetween('2025-11-01', '2026-02-01', 'month')).toEqual([
-      '2025-11-01',
-      '2025-12-01',
-      '2026-01-01',
-      '2026-02-01',
-    ]);
   });
 });
 

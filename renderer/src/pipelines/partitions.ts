@@ -1,4 +1,5 @@
 import type { Result } from '../api';
+import { DAY_MS, dateMs, inputRange, isDate, partitionsBetween } from '../../../engine/shared/calendar';
 
 export type PipelineStatus = Result<'pipelines.status'>['pipelines'][number];
 export type PartitionStatus = PipelineStatus['partitions'][number];
@@ -58,29 +59,8 @@ export function countStates(partitions: readonly PartitionStatus[]): Record<Part
   return counts;
 }
 
-const DAY_MS = 86_400_000;
-const toMs = (date: string) => Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
-const toDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** The partitions a grain has between two partitions, inclusive (days, Mondays, or firsts of months). */
-export function partitionsBetween(first: string, last: string, grain: Grain): string[] {
-  const out: string[] = [];
-  if (grain === 'month') {
-    let y = Number(first.slice(0, 4));
-    let m = Number(first.slice(5, 7));
-    for (let d = first; d <= last; d = `${y}-${String(m).padStart(2, '0')}-01`) {
-      out.push(d);
-      if (++m > 12) {
-        m = 1;
-        y++;
-      }
-    }
-    return out;
-  }
-  const step = grain === 'week' ? 7 * DAY_MS : DAY_MS;
-  for (let t = toMs(first); t <= toMs(last); t += step) out.push(toDate(t));
-  return out;
-}
+/** The week column of a date: its week of the year, counted in whole weeks from January 1. */
+const weekColumn = (date: string) => Math.floor((dateMs(date) - dateMs(`${date.slice(0, 4)}-01-01`)) / (7 * DAY_MS)) + 1;
 
 export interface CalendarSlot {
   /** 1-based column: day of month, week of year, or month. */
@@ -120,7 +100,7 @@ export function calendarRows(partitions: readonly PartitionStatus[], grain: Grai
         ? Number(partition.slice(8, 10))
         : grain === 'month'
           ? Number(partition.slice(5, 7))
-          : Math.floor((toMs(partition) - Date.UTC(Number(partition.slice(0, 4)), 0, 1)) / (7 * DAY_MS)) + 1;
+          : weekColumn(partition);
     let row = rows[rows.length - 1];
     if (!row || row.key !== key) {
       row = { key, slots: [] };
@@ -141,7 +121,7 @@ export function rowLabel(key: string): string {
 
 /** A partition as people say it: "Tue, Nov 3, 2026", "week of Nov 2, 2026", "November 2026". */
 export function partitionLabel(partition: string, grain: Grain): string {
-  const d = new Date(toMs(partition));
+  const d = new Date(dateMs(partition));
   if (grain === 'month') return d.toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
   const day = d.toLocaleDateString('en-US', {
     ...(grain === 'day' ? { weekday: 'short' } : {}),
@@ -155,17 +135,13 @@ export function partitionLabel(partition: string, grain: Grain): string {
 
 /** Whether a backfill of event dates from..to (inclusive) recomputes a partition: its input dates overlap them. */
 export function inRange(partition: string, grain: Grain, from: string, to: string): boolean {
-  let end = partition;
-  if (grain === 'week') end = toDate(toMs(partition) + 6 * DAY_MS);
-  if (grain === 'month') end = toDate(Date.UTC(Number(partition.slice(0, 4)), Number(partition.slice(5, 7)), 1) - DAY_MS);
-  return end >= from && partition <= to;
+  return inputRange(partition, grain).end >= from && partition <= to;
 }
 
 /** What is wrong with a backfill range, or undefined when it can run. */
 export function rangeProblem(from: string, to: string): string | undefined {
-  const valid = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && toDate(toMs(d)) === d;
   if (!from || !to) return 'Choose both dates';
-  if (!valid(from) || !valid(to)) return 'Dates are YYYY-MM-DD';
+  if (!isDate(from) || !isDate(to)) return 'Dates are YYYY-MM-DD';
   if (from > to) return 'The range ends before it starts';
   return undefined;
 }
@@ -175,8 +151,5 @@ export function calendarTicks(grain: Grain): { column: number; label: string }[]
   if (grain === 'day') return [1, 5, 10, 15, 20, 25, 30].map((d) => ({ column: d, label: String(d) }));
   if (grain === 'month') return MONTHS.map((m, i) => ({ column: i + 1, label: m.charAt(0) }));
   // The week column a month starts in, as calendarRows computes it, in a year that is not a leap year.
-  return MONTHS.map((m, i) => ({
-    column: Math.floor((Date.UTC(2026, i, 1) - Date.UTC(2026, 0, 1)) / (7 * DAY_MS)) + 1,
-    label: m,
-  }));
+  return MONTHS.map((m, i) => ({ column: weekColumn(`2026-${String(i + 1).padStart(2, '0')}-01`), label: m }));
 }

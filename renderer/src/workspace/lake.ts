@@ -1,5 +1,7 @@
 /** Pure helpers for the workspace panel and its dialogs: names, date ranges, the lake's sparkline. */
 
+import { dateMs, datesBetween } from '../../../engine/shared/calendar';
+
 /** The last part of a path, for lists where the whole path goes in a tooltip. */
 export function basename(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
@@ -17,7 +19,7 @@ export function importName(path: string): string {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const utc = (date: string) => new Date(`${date}T00:00:00Z`);
+const utc = (date: string) => new Date(dateMs(date));
 const day = (date: string, year: boolean) =>
   utc(date).toLocaleDateString('en-US', {
     month: 'short',
@@ -64,19 +66,14 @@ export function sparkBars(
   if (partitions.length === 0) return [];
   const byDate = new Map(partitions.map((p) => [p.event_date, p.events]));
   const sorted = [...byDate.keys()].sort();
-  const start = utc(sorted[0] as string).getTime();
-  const end = utc(sorted[sorted.length - 1] as string).getTime();
-  const days = Math.round((end - start) / 86_400_000) + 1;
+  const dates = datesBetween(sorted[0] as string, sorted[sorted.length - 1] as string);
   const max = Math.max(...byDate.values(), 1);
-  const slot = width / days;
-  const bars: SparkBar[] = [];
-  for (let i = 0; i < days; i++) {
-    const date = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+  const slot = width / dates.length;
+  return dates.map((date, i) => {
     const events = byDate.get(date) ?? 0;
     const h = events > 0 ? Math.max(1, (events / max) * height) : 0;
-    bars.push({ date, events, x: i * slot, y: height - h, width: Math.max(0.5, slot - gap), height: h });
-  }
-  return bars;
+    return { date, events, x: i * slot, y: height - h, width: Math.max(0.5, slot - gap), height: h };
+  });
 }
 
 /** Notebook names as the engine accepts them (`notebooks.create`): why a name won't do, or undefined. */
