@@ -11,6 +11,7 @@ export default defineConfig({
       'renderer/**/*.test.ts',
       'eslint-rules/*.test.ts',
       'bench/*.test.ts',
+      'scripts/*.test.ts',
     ],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -4,15 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { shellQuote } from './shell-quote.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workspace = 'walkthrough-workspace';
 rmSync(new URL(`../${workspace}`, import.meta.url), { recursive: true, force: true });
 
 function recount(description, ...args) {
-  process.stdout.write(
-    `\n\x1b[1m# ${description}\x1b[0m\n$ recount ${args.map((a) => (/[\s"*]/.test(a) ? `'${a}'` : a)).join(' ')}\n`,
-  );
+  process.stdout.write(`\n\x1b[1m# ${description}\x1b[0m\n$ recount ${args.map(shellQuote).join(' ')}\n`);
   const result = spawnSync(process.execPath, ['bin/recount.js', ...args], {
     cwd: root,
     stdio: 'inherit',
@@ -46,6 +45,26 @@ recount(
   'query',
   "SELECT it.product_id, sum(it.quantity) AS units, sum(it.quantity * it.price)::DECIMAL(18,2) AS revenue FROM (SELECT unnest(CAST(items AS STRUCT(product_id VARCHAR, quantity BIGINT, price DECIMAL(18,2))[])) AS it FROM events WHERE event_type = 'PaymentSucceeded') GROUP BY 1 ORDER BY revenue DESC LIMIT 5",
 );
+recount('Compute every summary pipeline, partition by partition', 'run');
+recount('Each partition: fresh or stale and why, and the batch watermark', 'status');
+const log = `${workspace}/live.ndjson`;
+process.stdout.write(
+  `\n\x1b[1m# Meanwhile the shop goes on: five seconds of live traffic, with duplicates and late events\x1b[0m\n`,
+);
+recount('Live traffic into a log', 'simulate', '--out', log, '--rate', '200', '--for', '5', '--seed', '7');
+recount(
+  'The speed layer: follow the log into the live view of every realtime pipeline',
+  'tail',
+  log,
+  '--from-start',
+  '--for',
+  '3',
+);
+recount('Realtime against batch: today is not in the batch yet, and why the two differ', 'compare', 'daily_visits', '--log', log);
+recount('Recount: import what the log holds into the lake, then run the stale partitions', 'recount', log);
+recount('After the recount, batch and realtime agree (duplicates counted once)', 'compare', 'daily_visits', '--log', log);
+recount('Export a summary table to CSV', 'export', 'daily_visits', '--out', `${workspace}/daily_visits.csv`);
+recount('Who ran what, when', 'runs');
 process.stdout.write(
   `\nThe workspace is in ./${workspace}: the lake is lake/events/event_date=*/ (Parquet), the catalog recount.duckdb.\n`,
 );
