@@ -1,10 +1,12 @@
 import type { Json } from '@duckdb/node-api';
+import { addDecimals, decimalJson, decimalText, negateDecimal, parseDecimal, type Decimal } from '../../shared/decimal.js';
 
 /**
  * Exact arithmetic on the numbers DuckDB returns: BIGINT, HUGEINT and DECIMAL arrive as text and are
- * held as scaled BigInts, so sums of money and counts stay exact; DOUBLE stays a JS number.
+ * held as scaled BigInts (engine/shared/decimal.ts), so sums of money and counts stay exact; DOUBLE
+ * stays a JS number.
  */
-export type ExactNumber = { kind: 'exact'; value: bigint; scale: number } | { kind: 'float'; value: number };
+export type ExactNumber = ({ kind: 'exact' } & Decimal) | { kind: 'float'; value: number };
 
 export function parseExact(value: Json | undefined, scale?: number): ExactNumber | null {
   if (value === null || value === undefined) return null;
@@ -13,29 +15,19 @@ export function parseExact(value: Json | undefined, scale?: number): ExactNumber
     return { kind: 'float', value };
   }
   const text = String(value);
-  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) {
-    const n = Number(text);
-    return Number.isNaN(n) ? null : { kind: 'float', value: n };
-  }
-  const fraction = match[3] ?? '';
-  const s = scale ?? fraction.length;
-  const digits = `${match[2]}${fraction.padEnd(s, '0').slice(0, s)}`;
-  return { kind: 'exact', value: (match[1] ? -1n : 1n) * BigInt(digits), scale: s };
-}
-
-function rescale(n: { value: bigint; scale: number }, scale: number): bigint {
-  return n.value * 10n ** BigInt(scale - n.scale);
+  const decimal = parseDecimal(text, scale);
+  if (decimal) return { kind: 'exact', ...decimal };
+  const n = Number(text);
+  return Number.isNaN(n) ? null : { kind: 'float', value: n };
 }
 
 export function addExact(a: ExactNumber | null, b: ExactNumber | null, sign: 1 | -1 = 1): ExactNumber | null {
   if (!b) return a;
   const signed: ExactNumber =
-    b.kind === 'float' ? { kind: 'float', value: sign * b.value } : { ...b, value: BigInt(sign) * b.value };
+    b.kind === 'float' ? { kind: 'float', value: sign * b.value } : { kind: 'exact', ...(sign < 0 ? negateDecimal(b) : b) };
   if (!a) return signed;
   if (a.kind === 'float' || signed.kind === 'float') return { kind: 'float', value: toNumber(a) + toNumber(signed) };
-  const scale = Math.max(a.scale, signed.scale);
-  return { kind: 'exact', value: rescale(a, scale) + rescale(signed, scale), scale };
+  return { kind: 'exact', ...addDecimals(a, signed) };
 }
 
 export function toNumber(n: ExactNumber): number {
@@ -43,20 +35,13 @@ export function toNumber(n: ExactNumber): number {
 }
 
 export function exactText(n: ExactNumber): string {
-  if (n.kind === 'float') return String(n.value);
-  const negative = n.value < 0n;
-  const digits = (negative ? -n.value : n.value).toString().padStart(n.scale + 1, '0');
-  const text = n.scale ? `${digits.slice(0, -n.scale)}.${digits.slice(-n.scale)}` : digits;
-  return negative ? `-${text}` : text;
+  return n.kind === 'float' ? String(n.value) : decimalText(n);
 }
 
 /** As JSON: a number when it is exactly one, else its exact decimal text. */
 export function exactJson(n: ExactNumber | null): number | string | null {
   if (!n) return null;
-  if (n.kind === 'float') return n.value;
-  if (n.scale === 0 && n.value <= BigInt(Number.MAX_SAFE_INTEGER) && n.value >= BigInt(Number.MIN_SAFE_INTEGER))
-    return Number(n.value);
-  return exactText(n);
+  return n.kind === 'float' ? n.value : decimalJson(n);
 }
 
 export function isZero(n: ExactNumber | null): boolean {

@@ -1,3 +1,13 @@
+import {
+  DECIMAL_TEXT,
+  addDecimals,
+  decimalJson,
+  negateDecimal,
+  parseDecimal,
+  groupThousands,
+  type Decimal,
+} from '../../../engine/shared/decimal';
+
 /**
  * Metric values as the engine sends them: JS numbers, or strings for exact decimals and integers wider
  * than a double (DECIMAL, BIGINT, HUGEINT). Charts plot them as doubles; tables show them exactly, and
@@ -13,48 +23,25 @@ export function isNumericType(type: string): boolean {
   );
 }
 
-const DECIMAL = /^([+-])?(\d+)(?:\.(\d+))?$/;
-
-interface Exact {
-  units: bigint;
-  scale: number;
-}
-
 /** A value as a double for plotting, or null when it is missing or not a number. */
 export function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string') {
     const text = value.trim();
-    if (!DECIMAL.test(text) && !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
+    if (!DECIMAL_TEXT.test(text) && !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return null;
     const n = Number(text);
     return Number.isFinite(n) ? n : null;
   }
   return null;
 }
 
-function exact(value: MetricValue): Exact | undefined {
+function exact(value: MetricValue): Decimal | undefined {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || !Number.isSafeInteger(value)) return undefined;
-    return { units: BigInt(value), scale: 0 };
+    return { value: BigInt(value), scale: 0 };
   }
-  if (typeof value !== 'string') return undefined;
-  const match = DECIMAL.exec(value.trim());
-  if (!match) return undefined;
-  const fraction = match[3] ?? '';
-  const units = BigInt(`${match[2]}${fraction}`);
-  return { units: match[1] === '-' ? -units : units, scale: fraction.length };
-}
-
-function rescale(value: Exact, scale: number): bigint {
-  return value.units * 10n ** BigInt(scale - value.scale);
-}
-
-function exactText(units: bigint, scale: number): string {
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
-  const body = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return negative ? `-${body}` : body;
+  return typeof value === 'string' ? parseDecimal(value.trim()) : undefined;
 }
 
 /** Rounds away binary noise (0.1 + 0.2) from a double computed from doubles. */
@@ -64,11 +51,9 @@ function combine(values: MetricValue[], sign: 1n | -1n): MetricValue {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (present.length === 0) return null;
   const exacts = present.map(exact);
-  if (exacts.every((e): e is Exact => e !== undefined)) {
-    const scale = Math.max(...exacts.map((e) => e.scale));
-    const total = exacts.reduce((sum, e, i) => sum + (i === 0 ? 1n : sign) * rescale(e, scale), 0n);
-    if (scale === 0 && total >= BigInt(Number.MIN_SAFE_INTEGER) && total <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(total);
-    return exactText(total, scale);
+  if (exacts.every((e): e is Decimal => e !== undefined)) {
+    const [first, ...rest] = exacts as [Decimal, ...Decimal[]];
+    return decimalJson(rest.reduce((total, e) => addDecimals(total, sign < 0n ? negateDecimal(e) : e), first));
   }
   const doubles = present.map((v) => toNumber(v) ?? 0);
   return clean(doubles.reduce((sum, n, i) => (i === 0 ? n : sum + Number(sign) * n), 0));
@@ -88,7 +73,7 @@ export function sum(values: MetricValue[]): MetricValue {
 export function isZero(value: MetricValue): boolean {
   if (value === null || value === undefined) return true;
   const e = exact(value);
-  if (e) return e.units === 0n;
+  if (e) return e.value === 0n;
   return toNumber(value) === 0;
 }
 
@@ -100,16 +85,12 @@ export function sameValue(a: MetricValue, b: MetricValue): boolean {
 export function sign(value: MetricValue): -1 | 0 | 1 {
   if (isZero(value)) return 0;
   const e = exact(value);
-  if (e) return e.units < 0n ? -1 : 1;
+  if (e) return e.value < 0n ? -1 : 1;
   return (toNumber(value) ?? 0) < 0 ? -1 : 1;
 }
 
 const grouped = new Intl.NumberFormat('en-US');
 const fractional = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
-
-function groupDigits(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 /**
  * A metric value for a table: grouped digits, exact decimals kept as the engine wrote them (their scale
@@ -118,9 +99,9 @@ function groupDigits(digits: string): string {
 export function formatMetric(value: MetricValue): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number') return Number.isInteger(value) ? grouped.format(value) : fractional.format(value);
-  const match = DECIMAL.exec(value.trim());
+  const match = DECIMAL_TEXT.exec(value.trim());
   if (!match) return value;
-  const whole = groupDigits(match[2]!.replace(/^0+(?=\d)/, ''));
+  const whole = groupThousands(match[2]!.replace(/^0+(?=\d)/, ''));
   return `${match[1] === '-' ? '-' : ''}${whole}${match[3] !== undefined ? `.${match[3]}` : ''}`;
 }
 

@@ -1,4 +1,5 @@
 import type { ScorecardValue } from '../../../engine/shared/scorecard';
+import { groupThousands } from '../../../engine/shared/decimal';
 
 export type MetricFormat = 'number' | 'money' | 'percent';
 
@@ -6,7 +7,7 @@ export type MetricFormat = 'number' | 'money' | 'percent';
 function groupDigits(text: string): string {
   const negative = text.startsWith('-');
   const [whole = '', fraction] = (negative ? text.slice(1) : text).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const grouped = groupThousands(whole);
   return `${negative ? '−' : ''}${grouped}${fraction !== undefined ? `.${fraction}` : ''}`;
 }
 
