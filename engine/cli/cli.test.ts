@@ -23,6 +23,15 @@ describe('recount CLI', () => {
     for (const command of ['init', 'import', 'query', 'generate']) expect(stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
   });
 
+  it('--version prints the version in package.json', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const { code, stdout } = await runCli([flag]);
+      expect(code).toBe(0);
+      expect(stdout).toBe(`${pkg.version}\n`);
+    }
+  });
+
   it('init creates a workspace once and then changes nothing', async () => {
     const first = await runCli(['init', '--workspace', ws, '--timezone', 'Asia/Kolkata']);
     expect(first).toMatchObject({ code: 0, stdout: `Created workspace ${ws} (time zone Asia/Kolkata).\n` });

@@ -10,12 +10,14 @@ import { registerExport } from './commands/export.js';
 import { registerLive } from './commands/live.js';
 import { registerServe } from './commands/serve.js';
 import { registerScorecard } from './commands/scorecard.js';
+import { recountVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('recount')
     .description('Recount: event analytics that are both live and right. A local event lake, batch recounts and a live view.')
+    .version(recountVersion(), '-V, --version', 'print the version of Recount')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
   registerInit(program);
