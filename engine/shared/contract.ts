@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Scorecard, ScorecardValue } from './scorecard.js';
 import { NotebookSchema } from './notebook-format.js';
 import { GRAINS } from './calendar.js';
+import { ProgressSchema, type Progress } from './progress.js';
 
 /**
  * The one contract between the app and the engine: every request a renderer can make, its parameters
@@ -16,14 +17,8 @@ const Date10 = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 /** An instant, as the engine sends every one: ISO 8601 in UTC (`2026-11-25T03:01:53.123Z`), read alike by every Date.parse. */
 const IsoTime = z.iso.datetime();
 
-export const ProgressSchema = z.object({
-  phase: z.string(),
-  done: z.number(),
-  total: z.number().optional(),
-  unit: z.enum(['bytes', 'rows', 'partitions', 'percent']),
-  rows: z.number().optional(),
-});
-export type ApiProgress = z.infer<typeof ProgressSchema>;
+/** Progress as the contract carries it (engine/shared/progress.ts). */
+export type ApiProgress = Progress;
 
 export const ErrorSchema = z.object({
   message: z.string(),

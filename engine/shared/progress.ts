@@ -1,14 +1,17 @@
+import { z } from 'zod';
+
 /** Progress of a long operation, as reported to the CLI's progress bar and the app's progress events. */
-export interface Progress {
+export const ProgressSchema = z.object({
   /** What is happening now, in the user's words ("scanning", "writing partitions", "committing"). */
-  phase: string;
+  phase: z.string(),
   /** Work done and total, in `unit`; total is unknown for some phases. */
-  done: number;
-  total?: number;
-  unit: 'bytes' | 'rows' | 'partitions' | 'percent';
+  done: z.number(),
+  total: z.number().optional(),
+  unit: z.enum(['bytes', 'rows', 'partitions', 'percent']),
   /** Rows handled so far, where the phase knows it. */
-  rows?: number;
-}
+  rows: z.number().optional(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
 
 export type ProgressListener = (progress: Progress) => void;
 
