@@ -1,6 +1,6 @@
 /** Pure helpers for the workspace panel and its dialogs: names, date ranges, the lake's sparkline. */
 
-import { dateMs, datesBetween } from '../../../engine/shared/calendar';
+import { dateMs, datesBetween, type Grain } from '../../../engine/shared/calendar';
 
 /** The last part of a path, for lists where the whole path goes in a tooltip. */
 export function basename(path: string): string {
@@ -125,7 +125,7 @@ export function timeZoneGroups(system: string | undefined, all: readonly string[
 }
 
 /** A partition in few characters, for the panel: "Nov 9", "wk of Nov 2", "Nov 2026". */
-export function shortPartition(partition: string, grain: 'day' | 'week' | 'month'): string {
+export function shortPartition(partition: string, grain: Grain): string {
   if (!DATE.test(partition)) return partition;
   if (grain === 'month') return utc(partition).toLocaleDateString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
   return `${grain === 'week' ? 'wk of ' : ''}${day(partition, false)}`;
