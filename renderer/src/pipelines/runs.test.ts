@@ -99,6 +99,19 @@ describe('summarizeRun', () => {
     expect([summary.succeeded, summary.failed, summary.cancelled, summary.failures.length]).toEqual([1, 0, 2, 0]);
     expect(outcomeTitle(cancelled, summary)).toBe('Cancelled after 1 of 3 partitions');
   });
+  it('counts one partition in the singular', () => {
+    const one = (status: 'succeeded' | 'failed'): RunResult => ({
+      runId: 7,
+      status,
+      partitions: [
+        { pipeline: 'daily_visits', partition: '2026-10-01', status, rows: 1, error: status === 'failed' ? 'boom' : null },
+      ],
+      problems: [],
+      durationMs: 3,
+    });
+    expect(outcomeTitle(one('succeeded'), summarizeRun(one('succeeded'), 'daily_visits'))).toBe('Ran 1 partition');
+    expect(outcomeTitle(one('failed'), summarizeRun(one('failed'), 'daily_visits'))).toBe('The partition failed');
+  });
   it('says when there was nothing to do', () => {
     const nothing: RunResult = { runId: null, status: 'nothing-to-do', partitions: [], problems: [], durationMs: 3 };
     expect(outcomeTitle(nothing, summarizeRun(nothing, 'daily_visits'))).toBe('Nothing to do: every partition is fresh');

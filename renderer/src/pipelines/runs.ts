@@ -1,4 +1,5 @@
 import type { Result } from '../api';
+import { counted } from '../../../engine/shared/words';
 
 export type RunRecord = Result<'pipelines.runs'>[number];
 export type RunResult = Result<'pipelines.run'>;
@@ -54,16 +55,17 @@ export function summarizeRun(result: RunResult, pipeline: string): RunSummary {
 
 /** One line for a run's outcome, in the cell that started it. */
 export function outcomeTitle(result: RunResult, summary: RunSummary): string {
-  if (result.cancelled)
-    return summary.succeeded ? `Cancelled after ${summary.succeeded} of ${summary.ran} partitions` : 'Cancelled';
+  const ofRan = (n: number) => `${n} of ${counted(summary.ran, 'partition')}`;
+  if (result.cancelled) return summary.succeeded ? `Cancelled after ${ofRan(summary.succeeded)}` : 'Cancelled';
   switch (result.status) {
     case 'nothing-to-do':
       return 'Nothing to do: every partition is fresh';
     case 'succeeded':
-      return `Ran ${summary.ran} ${summary.ran === 1 ? 'partition' : 'partitions'}`;
+      return `Ran ${counted(summary.ran, 'partition')}`;
     case 'partial':
-      return `${summary.failed} of ${summary.ran} partitions failed`;
+      return `${ofRan(summary.failed)} failed`;
     case 'failed':
-      return summary.ran ? `All ${summary.ran} partitions failed` : 'The run failed';
+      if (summary.ran === 1) return 'The partition failed';
+      return summary.ran ? `All ${counted(summary.ran, 'partition')} failed` : 'The run failed';
   }
 }
