@@ -104,7 +104,16 @@ describe('summarizeRun', () => {
       runId: 7,
       status,
       partitions: [
-        { pipeline: 'daily_visits', partition: '2026-10-01', status, rows: 1, error: status === 'failed' ? 'boom' : null },
+        {
+          pipeline: 'daily_visits',
+          partition: '2026-10-01',
+          status,
+          reason: 'never-run',
+          rows: status === 'failed' ? null : 1,
+          checksum: null,
+          error: status === 'failed' ? 'boom' : null,
+          durationMs: 1,
+        },
       ],
       problems: [],
       durationMs: 3,
