@@ -12,6 +12,7 @@ import { LiveView, type LiveRow } from '../speed/live-view.js';
 import { replayLog } from '../speed/replay.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
+import { STEPS, roundingOnly, stepSets, stepShares, type Step } from './attribution.js';
 
 /** Why batch and realtime differ: each reason is a set of events (rejected lines have no partition). */
 export const REASONS = ['duplicate_arrivals', 'not_in_lake', 'late', 'not_seen_live', 'not_yet_in_batch', 'rejected'] as const;
@@ -27,11 +28,16 @@ export interface ReconciliationRow {
   realtime_exact: number | string | null;
   served: number | string | null;
   /**
-   * Contributions to realtime_naive − batch: the pipeline run over each reason's events. Lake events the
-   * log never carried count against realtime, so not_seen_live is negative.
+   * Contributions to realtime_naive − batch. For counts and sums, the pipeline run over each reason's events; for
+   * other metrics (distinct counts, ratios), the metric with the reason's events minus without them, one reason at a
+   * time from batch's events to realtime's (attribution.ts). Lake events the log never carried count against
+   * realtime, so not_seen_live is negative.
    */
   reasons: Record<Reason, number | string | null>;
-  /** realtime_naive − batch − Σ reasons: exactly 0 for additive metrics (counts and sums). */
+  /**
+   * realtime_naive − batch − Σ reasons: 0 when the reasons explain the whole difference; otherwise the batch table is
+   * not the pipeline over the lake's events as its runs saw them, or an event's live copy differs from its lake copy.
+   */
   residual: number | string | null;
   additive: boolean;
 }
@@ -111,9 +117,7 @@ function groupKey(row: Row, keys: string[]): string {
 
 /**
  * Reconciles a realtime pipeline: batch, realtime naive, realtime exact and served values side by side,
- * per partition and metric, and realtime's difference from batch broken into reasons, each the pipeline
- * run over a set of events. For counts and sums the reasons add up to the difference exactly; distinct
- * counts and ratios keep a residual and are marked as not additive.
+ * per partition and metric, and realtime's difference from batch broken into reasons that add up to it.
  */
 export async function reconcile(
   workspace: Workspace,
@@ -169,6 +173,23 @@ export async function reconcile(
     for (const [reason, set] of Object.entries(sets) as [Exclude<Reason, 'rejected'>, { sql: string }][]) {
       contributions[reason] = byKey(await runOver(connection, pipeline, set.sql));
     }
+    // Metrics that do not add up over event sets: the pipeline over the sets from batch's events to realtime's.
+    let steps: { before: Map<string, Row>; after: Record<Step, Map<string, Row>> } | null = null;
+    if (metrics.some((m) => !(incremental.additive[m] ?? false))) {
+      const lake = lakeEvents(workspace.catalogName);
+      const seen = ready ? `SELECT l.* FROM (${lake}) l SEMI JOIN ${view.exactEventsTable} e ON e.event_id = l.event_id` : empty;
+      const stepSql = stepSets({
+        lake,
+        notYetInBatch: sets.not_yet_in_batch.sql,
+        lakeSeenLive: seen,
+        late: sets.late.sql,
+        notInLake: sets.not_in_lake.sql,
+        duplicateArrivals: sets.duplicate_arrivals.sql,
+      });
+      const after = {} as Record<Step, Map<string, Row>>;
+      for (const step of STEPS) after[step] = byKey(await runOver(connection, pipeline, stepSql.after[step]));
+      steps = { before: byKey(await runOver(connection, pipeline, stepSql.before)), after };
+    }
 
     const all = [...new Set([...batch.keys(), ...naive.keys(), ...exactRows.keys(), ...served.keys()])].sort();
     const rows: ReconciliationRow[] = [];
@@ -181,18 +202,28 @@ export async function reconcile(
         const num = (v: Json) => parseExact(v) ?? (additive ? parseExact(0) : null);
         const reasons = {} as Record<Reason, number | string | null>;
         let explained: ExactNumber | null = parseExact(0);
+        const shares = !additive && steps ? stepShares(metric, value, steps.before, steps.after) : null;
         for (const reason of REASONS) {
           if (reason === 'rejected') {
             reasons.rejected = 0;
             continue;
           }
-          const contribution = num(value(contributions[reason] as Map<string, Row>, metric));
-          const signed = contribution && sets[reason].sign === -1 ? addExact(null, contribution, -1) : contribution;
+          let signed: ExactNumber | null;
+          if (shares) signed = shares[reason];
+          else {
+            const contribution = num(value(contributions[reason] as Map<string, Row>, metric));
+            signed = contribution && sets[reason].sign === -1 ? addExact(null, contribution, -1) : contribution;
+          }
           reasons[reason] = exactJson(signed) ?? (additive ? 0 : null);
           explained = addExact(explained, signed);
         }
-        const difference = addExact(num(value(naive, metric)), num(value(batch, metric)), -1);
-        const residual = difference === null ? null : addExact(difference, explained, -1);
+        // Stepwise shares count a side with no row as 0, so the difference they explain does too.
+        const side = (rows: Map<string, Row>) =>
+          shares ? (num(value(rows, metric)) ?? parseExact(0)) : num(value(rows, metric));
+        const difference = addExact(side(naive), side(batch), -1);
+        let residual = difference === null ? null : addExact(difference, explained, -1);
+        const scale = Number(exactJson(side(naive)) ?? 0);
+        if (shares && roundingOnly(residual, scale)) residual = parseExact(0);
         rows.push({
           partition: String(sample[pipeline.partitionColumn]),
           ...(keys.length > 1 ? { key: Object.fromEntries(keys.slice(1).map((k) => [k, sample[k] ?? null])) } : {}),
@@ -202,7 +233,7 @@ export async function reconcile(
           realtime_exact: exactJson(parseExact(value(exactRows, metric))),
           served: exactJson(parseExact(value(served, metric))),
           reasons,
-          residual: additive && residual && isZero(residual) ? 0 : exactJson(residual),
+          residual: residual && isZero(residual) ? 0 : exactJson(residual),
           additive,
         });
       }
