@@ -17,6 +17,10 @@ export interface RunningApp {
   launchUrl: string;
   port: number;
   output: () => string;
+  /** Stops `recount serve` (as Ctrl-C does), keeping the workspace. */
+  kill(): Promise<void>;
+  /** Starts `recount serve` again on the same workspace, as a user would after stopping it; url and port are the new ones. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,33 +37,45 @@ export async function startApp(options: { simulate?: boolean; workspace?: string
   const args = [join(REPO, 'bin', 'recount.js'), 'serve', '--workspace', dir, '--json'];
   if (options.demo ?? true) args.push('--demo');
   if (options.simulate) args.push('--simulate');
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: REPO,
-    env: { ...process.env, RECOUNT_CONFIG_DIR: join(root, 'config'), FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const first = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`recount serve exited with ${code}:\n${log}`)));
-  });
-  const { url, launchUrl, port } = JSON.parse(first) as { url: string; launchUrl: string; port: number };
-  return {
+  let child: ChildProcess | undefined;
+  const serve = async () => {
+    child = spawn(process.execPath, args, {
+      cwd: REPO,
+      env: { ...process.env, RECOUNT_CONFIG_DIR: join(root, 'config'), FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = child;
+    started.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const first = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: started.stdout! });
+      lines.once('line', resolve);
+      started.once('exit', (code) => reject(new Error(`recount serve exited with ${code}:\n${log}`)));
+    });
+    return JSON.parse(first) as { url: string; launchUrl: string; port: number };
+  };
+  const kill = async () => {
+    const running = child;
+    if (running && running.exitCode === null) {
+      running.kill('SIGINT');
+      await new Promise((r) => running.once('exit', r));
+    }
+  };
+  const app: RunningApp = {
     dir,
-    url,
-    launchUrl,
-    port,
+    ...(await serve()),
     output: () => log,
+    kill,
+    async restart() {
+      await kill();
+      Object.assign(app, await serve());
+    },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGINT');
-        await new Promise((r) => child.once('exit', r));
-      }
+      await kill();
       await rm(root, { recursive: true, force: true });
     },
   };
+  return app;
 }
 
 export interface Session {

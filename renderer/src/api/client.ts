@@ -27,6 +27,14 @@ export class EngineError extends Error {
   }
 }
 
+/** The code of a call that never reached the engine (it is stopped or restarting); the call did nothing. */
+export const UNREACHABLE = 'unreachable';
+
+/** True when a call failed because the engine could not be reached, not because the engine refused or failed it. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof EngineError && error.code === UNREACHABLE;
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ApiProgress) => void;

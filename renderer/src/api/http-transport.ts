@@ -1,26 +1,45 @@
 import type { EngineEvent, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
-import type { Client } from './client';
-import type { ExportSource, FileAccess, Transport } from './transport';
-import { API_ROUTES, REQUEST_HEADER } from '../../../engine/shared/routes';
+import { EngineError, UNREACHABLE, type Client } from './client';
+import type { ConnectionStatus, ExportSource, FileAccess, Transport } from './transport';
+import { API_ROUTES, REQUEST_HEADER, ServerHelloSchema } from '../../../engine/shared/routes';
+
+const UNREACHABLE_MESSAGE = 'Engine not reachable: is `recount serve` still running? This page reconnects when it is back.';
+const SIGNED_OUT_MESSAGE = 'Not signed in to this Recount server: open the URL that `recount serve` printed.';
+/** Reconnect attempts start fast (a restart takes a few seconds) and settle at this pace while the engine is away. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 2000;
 
 /** Browser mode's header on every API request: a cross-site form cannot send it. */
 
 async function post(path: string, body: unknown): Promise<unknown> {
-  const response = await fetch(path, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', [REQUEST_HEADER]: '1' },
-    body: JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [REQUEST_HEADER]: '1' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    // fetch rejects only when no answer came at all: the server is not there.
+    throw new EngineError({ message: UNREACHABLE_MESSAGE, code: UNREACHABLE });
+  }
   const payload = (await response.json().catch(() => ({}))) as { error?: string };
   if (!response.ok) {
-    throw new Error(
-      response.status === 401
-        ? 'Not signed in to this Recount server: open the URL that `recount serve` printed.'
-        : (payload.error ?? response.statusText),
-    );
+    if (response.status === 401) throw new EngineError({ message: SIGNED_OUT_MESSAGE, code: 'signed-out' });
+    throw new Error(payload.error ?? response.statusText);
   }
   return payload;
+}
+
+/** Whether the server answers this page's session, asked when the event socket will not open (it hides why). */
+async function probe(): Promise<ConnectionStatus> {
+  try {
+    const response = await fetch(API_ROUTES.events, { credentials: 'same-origin', cache: 'no-store' });
+    return response.status === 401 ? 'signed-out' : 'connected';
+  } catch {
+    return 'unreachable';
+  }
 }
 
 function upload(file: File, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<string> {
@@ -85,14 +104,22 @@ class BrowserFiles implements FileAccess {
   }
 }
 
-/** Browser mode: requests over HTTP POST, events over one WebSocket that reconnects when dropped. */
+/**
+ * Browser mode: requests over HTTP POST, events over one WebSocket that reconnects when dropped. The socket's first
+ * message names the server's instance, so a reconnect can tell a restarted engine (which holds nothing of this page
+ * any more) from a dropped socket.
+ */
 export class HttpTransport implements Transport {
   readonly kind = 'browser' as const;
   readonly files: FileAccess;
   private listeners = new Set<(event: EngineEvent) => void>();
-  private connectionListeners = new Set<(connected: boolean) => void>();
+  private connectionListeners = new Set<(status: ConnectionStatus) => void>();
+  private reconnectListeners = new Set<(restarted: boolean) => void>();
   private socket: WebSocket | undefined;
-  private retry = 500;
+  private retry = RETRY_FIRST_MS;
+  private status: ConnectionStatus = 'connected';
+  private instance: string | undefined;
+  private dropped = false;
 
   constructor(client: () => Client) {
     this.files = new BrowserFiles(client);
@@ -104,24 +131,48 @@ export class HttpTransport implements Transport {
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url);
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
-      this.retry = 500;
-      for (const l of this.connectionListeners) l(true);
+      opened = true;
+      this.retry = RETRY_FIRST_MS;
     };
     socket.onmessage = (message) => {
-      let event: EngineEvent;
+      let data: unknown;
       try {
-        event = JSON.parse(String(message.data)) as EngineEvent;
+        data = JSON.parse(String(message.data));
       } catch {
         return;
       }
-      for (const listener of this.listeners) listener(event);
+      const hello = ServerHelloSchema.safeParse(data);
+      if (hello.success) return this.greeted(hello.data.instance);
+      for (const listener of this.listeners) listener(data as EngineEvent);
     };
     socket.onclose = () => {
-      for (const l of this.connectionListeners) l(false);
+      this.dropped = true;
+      // A socket that opened was dropped (the engine stopped); one that never opened may be refused, which only a request can tell.
+      void (opened ? Promise.resolve<ConnectionStatus>('unreachable') : probe()).then((status) =>
+        this.setStatus(status === 'connected' ? 'unreachable' : status),
+      );
       setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 10_000);
+      this.retry = Math.min(this.retry * 2, RETRY_MAX_MS);
     };
+  }
+
+  private greeted(instance: string): void {
+    const restarted = this.instance !== undefined && this.instance !== instance;
+    this.instance = instance;
+    this.setStatus('connected');
+    if (!this.dropped) return;
+    this.dropped = false;
+    for (const l of this.reconnectListeners) l(restarted);
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    // A probe answering after the socket is back says nothing new.
+    if (status !== 'connected' && this.socket?.readyState === WebSocket.OPEN) return;
+    if (status === this.status) return;
+    this.status = status;
+    for (const l of this.connectionListeners) l(status);
   }
 
   async send(message: RequestMessage): Promise<ResponseMessage> {
@@ -137,9 +188,14 @@ export class HttpTransport implements Transport {
     return () => this.listeners.delete(listener);
   }
 
-  onConnection(listener: (connected: boolean) => void): () => void {
+  onConnection(listener: (status: ConnectionStatus) => void): () => void {
     this.connectionListeners.add(listener);
-    listener(this.socket?.readyState === WebSocket.OPEN);
+    listener(this.status);
     return () => this.connectionListeners.delete(listener);
+  }
+
+  onReconnect(listener: (restarted: boolean) => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 }

@@ -3,8 +3,8 @@ import { Client } from './client';
 import { HttpTransport } from './http-transport';
 import { IpcTransport } from './ipc-transport';
 
-export { Client, EngineError, type CallOptions } from './client';
-export type { ExportSource } from './transport';
+export { Client, EngineError, isUnreachable, type CallOptions } from './client';
+export type { ConnectionStatus, ExportSource } from './transport';
 export type { Method, Params, Result, EngineEvent, ApiProgress } from '../../../engine/shared/contract';
 
 /** The client for whichever shell loaded the renderer: Electron's preload bridge if present, else HTTP. */

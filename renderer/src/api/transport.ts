@@ -3,6 +3,9 @@ import type { MenuAction } from '../../../engine/shared/bridge';
 
 export type ExportSource = Params<'export.file'>['source'];
 
+/** The engine answers; it does not (stopped, restarting); or it answers, but not to this page's session. */
+export type ConnectionStatus = 'connected' | 'unreachable' | 'signed-out';
+
 /** What a shell offers for files, where browsers and Electron differ. */
 export interface FileAccess {
   /** Ask the user for event files to import; resolves to paths the engine can read (or none when dismissed). */
@@ -28,8 +31,13 @@ export interface Transport {
   send(message: RequestMessage): Promise<ResponseMessage>;
   cancel(requestId: string): void;
   subscribe(listener: (event: EngineEvent) => void): () => void;
-  /** Connection state of the event stream, for the status bar. */
-  onConnection?(listener: (connected: boolean) => void): () => void;
+  /** How the engine is reached (browser mode; Electron's engine lives and dies with the window), for the top bar. */
+  onConnection?(listener: (status: ConnectionStatus) => void): () => void;
+  /**
+   * Called when the event stream is back after a drop. `restarted` says it is another start of the engine: what it
+   * held for this page (results, cursors) is gone, while the workspace and its notebooks are as they were.
+   */
+  onReconnect?(listener: (restarted: boolean) => void): () => void;
   /** The desktop app's menu (Electron only). */
   onMenu?(listener: (action: MenuAction) => void): () => void;
   files: FileAccess;

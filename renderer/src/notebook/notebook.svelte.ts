@@ -176,6 +176,20 @@ export class NotebookDoc {
     }
   }
 
+  /**
+   * Stops saving, keeping the edits here: the engine has another workspace open (another tab switched it), and a save
+   * now would write this notebook into that one.
+   */
+  detach(): void {
+    clearTimeout(this.saveTimer);
+    this.closed = true;
+  }
+
+  /** Saves again after detach(), once this notebook's workspace is the open one again. */
+  reattach(): void {
+    this.closed = false;
+  }
+
   async close(): Promise<void> {
     await this.save();
     this.closed = true;

@@ -1,8 +1,17 @@
-import type { Client } from '../api';
+import { isUnreachable, type Client, type ConnectionStatus } from '../api';
 import { NotebookDoc } from '../notebook/notebook.svelte';
 import type { WorkspaceStore } from '../workspace/workspace.svelte';
 
-/** The app's navigation: which notebook is open, which dialog is up. */
+/** Another tab switched the engine from the workspace this tab shows (`from`) to another (`to`). */
+export interface SwitchedAway {
+  from: string;
+  to: string;
+}
+
+/**
+ * The app's navigation: which notebook is open, which dialog is up; and keeping the open notebook true to the engine
+ * when it restarts, or when another tab (browser mode has one engine for every tab) switches its workspace.
+ */
 export class Shell {
   notebook = $state<NotebookDoc>();
   notebookError = $state<unknown>();
@@ -11,11 +20,28 @@ export class Shell {
   droppedFiles = $state<File[]>([]);
   workspaceDialogOpen = $state(false);
   shortcutsOpen = $state(false);
+  switchedAway = $state<SwitchedAway>();
+  /** Whether the engine answers (browser mode): what it last said is shown, but not as live. */
+  connection = $state<ConnectionStatus>('connected');
+  /** The workspace the open notebook belongs to. */
+  private dir: string | undefined;
+  /** This tab is switching the workspace itself: the change the engine announces is its own. */
+  private switching = false;
 
   constructor(
     private readonly client: Client,
     private readonly workspace: WorkspaceStore,
-  ) {}
+  ) {
+    client.on('workspace.changed', (e) => {
+      if (e.what === 'workspace') void this.checkSwitched();
+    });
+  }
+
+  /** Edits the engine does not have yet: closing the tab now would lose them. */
+  get unsaved(): boolean {
+    const doc = this.notebook;
+    return Boolean(doc && (doc.dirty || doc.saving));
+  }
 
   private get lastKey(): string {
     return `recount:last-notebook:${this.workspace.info?.workspace.dir ?? ''}`;
@@ -29,6 +55,8 @@ export class Shell {
     await previous?.close();
     try {
       this.notebook = await NotebookDoc.open(this.client, name);
+      this.dir = this.workspace.info?.workspace.dir;
+      if (this.switchedAway && this.dir === this.switchedAway.to) this.switchedAway = undefined;
       localStorage.setItem(this.lastKey, name);
     } catch (error) {
       this.notebookError = error;
@@ -44,6 +72,7 @@ export class Shell {
     else {
       await this.notebook?.close();
       this.notebook = undefined;
+      this.dir = this.workspace.info?.workspace.dir;
     }
   }
 
@@ -74,9 +103,80 @@ export class Shell {
   async openWorkspace(dir: string, options: { create?: boolean; timezone?: string } = {}): Promise<void> {
     await this.notebook?.close();
     this.notebook = undefined;
-    await this.client.call('workspace.open', { dir, ...options });
+    this.switchedAway = undefined;
+    await this.switchEngine(dir, options);
     await this.workspace.load();
     await this.openDefaultNotebook();
+  }
+
+  private async switchEngine(dir: string, options: { create?: boolean; timezone?: string } = {}): Promise<void> {
+    this.switching = true;
+    try {
+      this.dir = (await this.client.call('workspace.open', { dir, ...options })).dir;
+    } finally {
+      this.switching = false;
+    }
+  }
+
+  /** The engine announced another workspace: if this tab did not ask for it, the notebook shown is no longer the engine's. */
+  private async checkSwitched(): Promise<void> {
+    if (this.switching || !this.dir) return;
+    const info = await this.client.call('app.info', {}).catch(() => undefined);
+    const dir = this.dir;
+    if (!info || this.switching || !dir) return;
+    if (info.workspace.dir === dir) {
+      // Switched back by another tab: this notebook's workspace is open again, though not the results it held.
+      if (this.switchedAway) {
+        this.switchedAway = undefined;
+        this.notebook?.reattach();
+        await this.reopenNotebook();
+      }
+      return;
+    }
+    this.notebook?.detach();
+    this.switchedAway = { from: this.switchedAway?.from ?? dir, to: info.workspace.dir };
+  }
+
+  /** After another tab switched workspaces: show the workspace the engine has open now (unsaved edits here are dropped). */
+  async followSwitch(): Promise<void> {
+    const doc = this.notebook;
+    this.notebook = undefined;
+    await doc?.close();
+    this.switchedAway = undefined;
+    await this.workspace.load();
+    await this.openDefaultNotebook();
+  }
+
+  /** After another tab switched workspaces: switch the engine back to this tab's, keeping (and saving) the edits made here. */
+  async switchBack(): Promise<void> {
+    const away = this.switchedAway;
+    if (!away) return;
+    await this.switchEngine(away.from);
+    this.switchedAway = undefined;
+    this.notebook?.reattach();
+    await this.workspace.load();
+    await this.reopenNotebook();
+  }
+
+  /**
+   * The engine is back after a drop: save what was typed meanwhile and read the workspace again. A restarted engine
+   * holds none of the results it held for this tab, so the notebook opens again.
+   */
+  async reconnected(restarted: boolean): Promise<void> {
+    if (isUnreachable(this.workspace.error)) this.workspace.error = undefined;
+    if (this.switchedAway) return;
+    await this.notebook?.save();
+    await this.workspace.load();
+    if (restarted) await this.reopenNotebook();
+  }
+
+  /** Opens the open notebook again, saving it first: its cells run (or show their saved results) as on any open. */
+  private async reopenNotebook(): Promise<void> {
+    const doc = this.notebook;
+    if (!doc) return;
+    this.notebook = undefined;
+    await doc.close();
+    await this.openNotebook(doc.name);
   }
 
   startImport(files: File[] = []): void {
