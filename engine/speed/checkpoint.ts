@@ -30,6 +30,17 @@ export const TailPositionSchema: z.ZodType<TailPosition> = z.object({
   line: count(),
   anchor: z.string().regex(SHA256_HEX),
   generation: count(),
+  // Absent in checkpoints of earlier versions, which are read as before.
+  siblings: z
+    .array(
+      z.object({
+        dev: z.string().regex(DECIMAL),
+        ino: z.string().regex(DECIMAL),
+        birthtime: z.string().regex(DECIMAL),
+        size: count(),
+      }),
+    )
+    .optional(),
 });
 
 const Envelope = z.object({ version: z.number().int().positive(), value: z.unknown() });

@@ -5,6 +5,7 @@ import { EMPTY_SHA256, type FileId, type OpenedFile, fileId, isMissing, openFile
 import { BatchBuilder, type BufferPool } from './tail-batch.js';
 import { Reader, type ReadSettings } from './tail-reader.js';
 import { restartFromCheckpoint, seekToEnd, type RestartContext } from './tail-restart.js';
+import { siblingSnapshot } from './tail-siblings.js';
 import type { TailBatch, TailEvent, TailerOptions, TailPosition, TailStatus } from './tail-types.js';
 
 /*
@@ -129,6 +130,8 @@ export class Follower {
   private async start(): Promise<boolean> {
     let opened: OpenedFile | undefined;
     try {
+      // Before the file is opened: a copy made after this is a copy of what the new generation holds.
+      const siblings = await siblingSnapshot(this.path);
       opened = await openFile(this.path).catch((error: unknown) => {
         if (isMissing(error)) return undefined;
         throw error;
@@ -137,11 +140,13 @@ export class Follower {
         this.nextGeneration = this.resume.generation + 1;
         const restarted = await restartFromCheckpoint(this.restartContext(), this.resume, opened);
         this.current = restarted.current;
+        if (this.current) this.current.siblings = siblings;
         this.nextEvent = restarted.nextEvent;
       } else if (opened) {
         const reader = new Reader(opened.handle, opened.id, this.nextGeneration++, undefined, this.settings);
         // A position taken before any file existed means every file since is new: read it whole.
         if (this.options.start === 'end' && !this.resume) await seekToEnd(reader, opened.size, this.options.signal);
+        reader.siblings = siblings;
         this.current = reader;
       }
       this.started = true;
@@ -200,7 +205,9 @@ export class Follower {
     }
     const event = this.current ? await this.retire(this.current) : this.nextEvent;
     this.nextEvent = undefined;
+    const siblings = await siblingSnapshot(this.path);
     this.current = new Reader(opened.handle, opened.id, this.nextGeneration++, event, this.settings);
+    this.current.siblings = siblings;
     return this.draining.length > 0;
   }
 
@@ -240,8 +247,9 @@ export class Follower {
 
   /** Same fd, new generation from offset 0: the file was truncated or rewritten in place. */
   private async restartGeneration(reader: Reader, why: 'truncated' | 'replaced'): Promise<TailBatch | undefined> {
+    const siblings = await siblingSnapshot(this.path);
     const ended = reader.endGeneration();
-    reader.reset(this.nextGeneration++, why);
+    reader.reset(this.nextGeneration++, why, siblings);
     if (!ended) return this.readBatch(reader);
     ended.position = this.position;
     return ended;

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { LineFramer, type LineSink } from '../kernel/lines/line-framer.js';
 import { FINGERPRINT_BYTES, type FileId, fingerprintWindow, lastBytes, readAt, sha256Hex } from './file-identity.js';
 import { BatchBuilder } from './tail-batch.js';
-import type { TailBatch, TailEvent, TailPosition, TailStatus } from './tail-types.js';
+import type { SiblingId, TailBatch, TailEvent, TailPosition, TailStatus } from './tail-types.js';
 
 /*
  * The reader of one file generation: reads its fd in chunks from where the last complete line ended, frames the lines
@@ -34,6 +34,8 @@ export class Reader {
   /** While draining: when to stop waiting for late writes, and whether the backlog seen at rotation was read. */
   deadline = Infinity;
   caughtUp = true;
+  /** The rotated files beside the path when this generation began, if it is the path's file (tail-siblings.ts). */
+  siblings: SiblingId[] | undefined;
   /** Frames this generation's lines and holds the line in progress. */
   private framer: LineFramer;
   /** When the line in progress last grew. */
@@ -63,7 +65,8 @@ export class Reader {
   }
 
   /** Same fd, a new generation from offset 0: the file was truncated or rewritten in place. */
-  reset(generation: number, event: TailEvent): void {
+  reset(generation: number, event: TailEvent, siblings?: SiblingId[]): void {
+    this.siblings = siblings;
     this.offset = this.readOffset = 0;
     this.head = this.anchorWindow = this.history = Buffer.alloc(0);
     this.framer = this.framerAt(0, 0);
@@ -83,8 +86,11 @@ export class Reader {
   }
 
   position(): TailPosition {
-    const { offset, line, generation } = this;
-    return { file: this.file(), offset, line, anchor: sha256Hex(this.anchorWindow), generation };
+    const { offset, line, generation, siblings } = this;
+    const position: TailPosition = { file: this.file(), offset, line, anchor: sha256Hex(this.anchorWindow), generation };
+    // Past offset 0 the anchor finds a copy; at 0 only these tell a copy made since from one made before.
+    if (offset === 0 && siblings) position.siblings = siblings;
+    return position;
   }
 
   /** The line still waiting for its newline, if any. */

@@ -15,6 +15,7 @@ import {
   sameFile,
 } from './file-identity.js';
 import { Reader, type ReadSettings } from './tail-reader.js';
+import { type Sibling, siblingsSince } from './tail-siblings.js';
 import type { TailEvent, TailPosition } from './tail-types.js';
 
 /*
@@ -58,6 +59,7 @@ export async function restartFromCheckpoint(
 ): Promise<Restarted> {
   const { path, settings, warn } = context;
   if (opened && sameFile(opened.id, checkpoint.file)) {
+    if (checkpoint.offset === 0) return restartAtStart(context, checkpoint, opened);
     const resumed = await resumeAt(opened.handle, opened.id, checkpoint, settings);
     if (resumed) return { current: resumed };
     // Truncated or rewritten while we were stopped. With copytruncate, the copy (log.1) holds what we had not read.
@@ -87,6 +89,16 @@ export async function restartFromCheckpoint(
   // every file rotated after it (a second rotation while stopped would otherwise skip the one between).
   const rotated = await findRotated(context, checkpoint);
   if (rotated) {
+    // Copied and truncated, then renamed, before any line of it was read: its copies hold lines older than its own.
+    const copies = checkpoint.offset === 0 ? await copiesBefore(context, checkpoint, rotated) : [];
+    if (copies.length > 0) {
+      copies.forEach((copy, i) => context.drain(copyReader(context, checkpoint, copy, i)));
+      rotated.reader.generation = context.generation();
+      rotated.reader.event = 'truncated';
+      warn(
+        `${path} was copied and truncated, then rotated, while Recount was stopped (copytruncate), before any line of it was read: ${readWhole(copies)}, then ${basename(rotated.path)}; lines written between a copy and the truncation are in neither file and cannot be counted`,
+      );
+    }
     context.drain(rotated.reader);
     const newer = await rotatedAfter(context, rotated.path, [rotated.reader.id, ...(opened ? [opened.id] : [])]);
     for (const reader of newer) context.drain(reader);
@@ -103,6 +115,60 @@ export async function restartFromCheckpoint(
   const event: TailEvent = rotated ? 'rotated' : 'restarted-offline-change';
   if (!opened) return { nextEvent: event };
   return { current: new Reader(opened.handle, opened.id, context.generation(), event, settings) };
+}
+
+/**
+ * The checkpoint's file is at the path and nothing of it had been read: its position holds no bytes to find a copy by,
+ * so a copy made since (copytruncate while stopped) is a rotated file that was not beside it then. Those are read whole,
+ * oldest first, the first as the checkpoint's generation, before the file.
+ */
+async function restartAtStart(context: RestartContext, checkpoint: TailPosition, opened: OpenedFile): Promise<Restarted> {
+  const { path, settings, warn } = context;
+  if (!checkpoint.siblings) {
+    const beside = (await rotatedSiblings(path)).map((p) => basename(p));
+    if (beside.length > 0) {
+      const which = beside.length === 1 ? beside[0] : `one of the ${beside.length} files beside it (${beside.join(', ')})`;
+      warn(
+        `nothing of ${path} had been read when Recount stopped, and its checkpoint (written by an earlier version of Recount) does not record the files beside it: if ${which} was copied from it while Recount was stopped (copytruncate), the lines in the copy are not read`,
+      );
+    }
+    return { current: new Reader(opened.handle, opened.id, checkpoint.generation, 'resumed', settings) };
+  }
+  const copies = await siblingsSince(path, checkpoint.siblings, opened.handle, opened.id);
+  if (copies.length === 0) return { current: new Reader(opened.handle, opened.id, checkpoint.generation, 'resumed', settings) };
+  copies.forEach((copy, i) => context.drain(copyReader(context, checkpoint, copy, i)));
+  warn(
+    `${path} was copied and truncated while Recount was stopped (copytruncate), before any line of it was read: ${readWhole(copies)}; lines written between a copy and the truncation are in neither file and cannot be counted`,
+  );
+  return { current: new Reader(opened.handle, opened.id, context.generation(), 'truncated', settings) };
+}
+
+/** The `i`th copy made since a checkpoint at offset 0, oldest first: the first goes on with the checkpoint's generation. */
+function copyReader(context: RestartContext, checkpoint: TailPosition, copy: Sibling, i: number): Reader {
+  const generation = i === 0 ? checkpoint.generation : context.generation();
+  return new Reader(copy.handle, copy.id, generation, i === 0 ? 'resumed' : 'rotated', context.settings);
+}
+
+function readWhole(copies: Sibling[]): string {
+  const names = copies.map((copy) => basename(copy.path));
+  return names.length === 1
+    ? `the copy ${names[0]} is read whole`
+    : `the copies ${names.join(', ')} are read whole, oldest first`;
+}
+
+/** The copies made since a checkpoint at offset 0 that are older than where its file was rotated to. */
+async function copiesBefore(
+  context: RestartContext,
+  checkpoint: TailPosition,
+  rotated: { reader: Reader; path: string },
+): Promise<Sibling[]> {
+  if (!checkpoint.siblings) return [];
+  const order = await rotatedSiblings(context.path);
+  const at = order.indexOf(rotated.path);
+  const since = await siblingsSince(context.path, checkpoint.siblings, rotated.reader.handle, rotated.reader.id);
+  const older = since.filter((copy) => at >= 0 && order.indexOf(copy.path) < at);
+  for (const copy of since) if (!older.includes(copy)) await copy.handle.close().catch(() => {});
+  return older;
 }
 
 /** A reader at the checkpoint's offset, if this file still holds the bytes the checkpoint saw. */

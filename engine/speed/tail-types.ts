@@ -11,6 +11,20 @@ export interface TailPosition {
   anchor: string;
   /** Counts rotations/truncations/replacements seen; starts at 0. */
   generation: number;
+  /**
+   * At offset 0 of the file the path names: the rotated files beside it when this generation began. A checkpoint
+   * without it (written by an earlier version, or of a file already rotated away) cannot tell a copy made after it.
+   */
+  siblings?: SiblingId[];
+}
+
+/** A rotated file beside the log (log.1, log-20261207…), as a position recorded it. */
+export interface SiblingId {
+  dev: string;
+  ino: string;
+  /** Nanoseconds since the epoch; '0' where the filesystem keeps no birth time. */
+  birthtime: string;
+  size: number;
 }
 
 export interface TailReject {

@@ -24,11 +24,12 @@ import { Tailer, type TailReject } from './tailer.js';
  *
  * Losses the model expects, each as the tailer works (every other written line must be delivered):
  * - live: lines of a file rotated away before the tailer opened it (two rotations between polls), and lines a
- *   copytruncate took into the copy before a poll read them;
- * - copytruncate while stopped: lines written after the copy and before the truncation (warned, not countable);
- * - copytruncate while stopped from a checkpoint at offset 0 (nothing read yet from that file): the tailer cannot tell
- *   that the file was truncated, so the copy's lines are not read, and nothing is said. Inherent to the position format
- *   (it records no size or sibling identity to tell a new copy from the copy made before the checkpoint);
+ *   copytruncate took into the copy before a poll read them — unless the tailer stops while nothing of the truncated
+ *   file's generation was read: its checkpoint, at offset 0, records the rotated files there when that generation
+ *   began, and the restart reads every copy made since (below);
+ * - copytruncate while stopped: lines written after the copy and before the truncation (warned, not countable). From a
+ *   checkpoint at offset 0 (nothing read yet from that file) the copies are the rotated files the checkpoint does not
+ *   record: read whole, oldest first, with a warning;
  * - no usable checkpoint (the newest damaged and the one before it too, as after a recovery whose next checkpoint was
  *   damaged again): the start policy ('beginning') reads the path whole, and no rotated file.
  */
@@ -57,7 +58,8 @@ type ModelFile = { ino: string; content: string; lines: (string | null)[] };
 /** `consumed` complete lines of `file` delivered. */
 type At = { file: ModelFile; consumed: number };
 
-type Saved = { at: At | undefined; applied: number } | 'damaged';
+/** `known`: the inodes of the rotated files when the generation at the path began, as the position records them. */
+type Saved = { at: At | undefined; applied: number; known: Set<string> } | 'damaged';
 
 interface Model {
   path?: ModelFile;
@@ -68,6 +70,10 @@ interface Model {
   at?: At;
   /** The content the live tailer had read when it polled mid-line. */
   carry?: string;
+  /** Bytes the tailer has read of the file at the path: above 0, a truncation is noticed and starts a generation. */
+  seen: number;
+  /** The rotated files' inodes when the generation at the path began (the tailer opened it, or noticed a truncation). */
+  known: Set<string>;
   saved: { current?: Saved; previous?: Saved };
   expected: [number, string][];
   state: [number, string][];
@@ -125,6 +131,8 @@ class Run {
   readonly model: Model = {
     rotated: [],
     live: false,
+    seen: 0,
+    known: new Set(),
     saved: {},
     expected: [],
     state: [],
@@ -254,7 +262,7 @@ class Run {
     if (!m.live) return;
     await writeCheckpoint(this.store, { position: this.tailer!.position, applied: this.state.length });
     m.saved.previous = m.saved.current;
-    m.saved.current = { at: m.at && { ...m.at }, applied: m.state.length };
+    m.saved.current = { at: m.at && { ...m.at }, applied: m.state.length, known: m.known };
   }
 
   private async start(): Promise<void> {
@@ -300,12 +308,24 @@ class Run {
     m.carry = undefined;
     if (at && at.file !== path) {
       // Renamed away: read to its end from the open fd. Truncated (same inode, new content): the rest is gone.
-      if (path?.ino !== at.file.ino) this.deliver(at.file, at.consumed);
+      if (path?.ino !== at.file.ino) {
+        this.deliver(at.file, at.consumed);
+        if (path) this.generationBegins();
+      } else if (m.seen > 0 && !path.content.startsWith(at.file.content.slice(0, m.seen))) this.generationBegins();
       // A file rotated away before the tailer ever opened it is never read.
       if (path) m.at = { file: path, consumed: 0 };
-    } else if (!at && path) m.at = { file: path, consumed: 0 };
+    } else if (!at && path) {
+      m.at = { file: path, consumed: 0 };
+      this.generationBegins();
+    }
     if (path) this.deliver(m.at!.file, m.at!.consumed);
     if (m.at) m.at.consumed = m.at.file.lines.length;
+    m.seen = path?.content.length ?? 0;
+  }
+
+  /** A generation of the file at the path begins: the rotated files there now are the ones its copies are not. */
+  private generationBegins(): void {
+    this.model.known = new Set(this.model.rotated.map((f) => f.ino));
   }
 
   /** What a tailer started from the loaded checkpoint reads at its first poll, and what it says. */
@@ -333,6 +353,9 @@ class Run {
     m.state = from ? m.state.slice(0, from.applied) : [];
     const checkpoint = from?.at;
     const path = m.path;
+    // The new tailer looks at the rotated files before it opens anything.
+    this.generationBegins();
+    m.seen = path?.content.length ?? 0;
     if (!checkpoint) {
       // No position, or one taken before any file existed: the start policy, the path from its start.
       m.at = undefined;
@@ -345,7 +368,21 @@ class Run {
     const drain: At[] = [];
     let atPath = 0;
     if (path && path.ino === file.ino) {
-      if (path === file || k === 0) atPath = path === file ? k : 0;
+      if (k === 0) {
+        // Nothing read of it: every rotated file the checkpoint does not know was copied from it since, unless the
+        // file still begins with the copy's bytes (not truncated after it). Read whole, oldest first.
+        const known = (from as Exclude<Saved, 'damaged'>).known;
+        const copies = [...m.rotated]
+          .reverse()
+          .filter((f) => !known.has(f.ino) && f.ino !== path.ino && !(f.content !== '' && path.content.startsWith(f.content)));
+        drain.push(...copies.map((f) => ({ file: f, consumed: 0 })));
+        const names = copies.map(name);
+        if (copies.length > 0) {
+          m.warnings.push(
+            `${this.log} was copied and truncated while Recount was stopped (copytruncate), before any line of it was read: ${names.length === 1 ? `the copy ${names[0]} is read whole` : `the copies ${names.join(', ')} are read whole, oldest first`}; lines written between a copy and the truncation are in neither file and cannot be counted`,
+          );
+        }
+      } else if (path === file) atPath = k;
       else {
         // Truncated while stopped: the copy holding what the checkpoint saw, newest first, read from its offset.
         const copy = m.rotated.find((f) => f.ino !== path.ino && holds(f));

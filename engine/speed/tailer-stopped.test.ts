@@ -78,6 +78,80 @@ describe('a tailer stopped while the log was rotated', () => {
     ]);
   });
 
+  it('reads the copies a copytruncate while stopped made of a log it had read nothing of yet, oldest first', async () => {
+    // A rotated file from before the checkpoint: its lines were never the tailer's to read, then or now.
+    await writeFile(`${log}.1`, lines(100, 102));
+    await writeFile(log, '');
+    const first = await runUntilIdle();
+    expect(first.got).toEqual([]);
+    expect(first.position.offset).toBe(0);
+    // While stopped: lines, a copytruncate (logrotate shifts log.1 to log.2 first), lines, another one, lines.
+    await appendFile(log, lines(0, 2));
+    await rename(`${log}.1`, `${log}.2`);
+    await copyFile(log, `${log}.1`);
+    await truncate(log, 0);
+    await appendFile(log, lines(2, 5));
+    await rename(`${log}.2`, `${log}.3`);
+    await rename(`${log}.1`, `${log}.2`);
+    await copyFile(log, `${log}.1`);
+    await truncate(log, 0);
+    await appendFile(log, lines(5, 6));
+    const second = await runUntilIdle(first.position);
+    expect(second.got).toEqual(Array.from({ length: 6 }, (_, i) => line(i)));
+    expect(second.warnings).toEqual([
+      `${log} was copied and truncated while Recount was stopped (copytruncate), before any line of it was read: the copies events.ndjson.2, events.ndjson.1 are read whole, oldest first; lines written between a copy and the truncation are in neither file and cannot be counted`,
+    ]);
+    // Its checkpoint knows those copies: started again, it reads none of them twice.
+    await appendFile(log, lines(6, 7));
+    const third = await runUntilIdle(second.position);
+    expect(third.got).toEqual([line(6)]);
+    expect(third.warnings).toEqual([]);
+  });
+
+  it('reads the copy of a log it had read nothing of, copied and truncated and then rotated by rename while stopped', async () => {
+    await writeFile(log, '');
+    const first = await runUntilIdle();
+    await appendFile(log, lines(0, 2));
+    await copyFile(log, `${log}.1`);
+    await truncate(log, 0);
+    await appendFile(log, lines(2, 4));
+    await rename(`${log}.1`, `${log}.2`);
+    await rename(log, `${log}.1`);
+    await writeFile(log, lines(4, 5));
+    const second = await runUntilIdle(first.position);
+    expect(second.got).toEqual(Array.from({ length: 5 }, (_, i) => line(i)));
+    expect(second.warnings).toEqual([
+      `${log} was copied and truncated, then rotated, while Recount was stopped (copytruncate), before any line of it was read: the copy events.ndjson.2 is read whole, then events.ndjson.1; lines written between a copy and the truncation are in neither file and cannot be counted`,
+    ]);
+  });
+
+  it('reads a log copied but not truncated while stopped once, from the log', async () => {
+    await writeFile(log, '');
+    const first = await runUntilIdle();
+    await appendFile(log, lines(0, 2));
+    await copyFile(log, `${log}.1`);
+    await appendFile(log, lines(2, 3));
+    const second = await runUntilIdle(first.position);
+    expect(second.got).toEqual(Array.from({ length: 3 }, (_, i) => line(i)));
+    expect(second.warnings).toEqual([]);
+  });
+
+  it('warns, from a checkpoint at offset 0 written without the files beside the log, that a copy beside it is not read', async () => {
+    await writeFile(log, '');
+    const first = await runUntilIdle();
+    const { siblings, ...older } = first.position;
+    expect(siblings).toEqual([]);
+    await appendFile(log, lines(0, 2));
+    await copyFile(log, `${log}.1`);
+    await truncate(log, 0);
+    await appendFile(log, lines(2, 3));
+    const second = await runUntilIdle(older);
+    expect(second.got).toEqual([line(2)]);
+    expect(second.warnings).toEqual([
+      `nothing of ${log} had been read when Recount stopped, and its checkpoint (written by an earlier version of Recount) does not record the files beside it: if events.ndjson.1 was copied from it while Recount was stopped (copytruncate), the lines in the copy are not read`,
+    ]);
+  });
+
   it('says so when the file it was reading is gone and no copy holds what it had not read', async () => {
     await writeFile(log, lines(0, 3));
     const first = await runUntilIdle();
