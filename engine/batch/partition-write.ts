@@ -50,7 +50,7 @@ export async function prepareTable(
 }
 
 /** A partition's success: its state (what freshness is judged by) and its ledger row, in the caller's transaction. */
-async function recordSuccess(
+export async function recordSuccess(
   connection: Connection,
   runId: number,
   task: Task,

@@ -6,6 +6,10 @@ import { loadPipelines, type PipelineDefinition, type PipelineProblem } from '..
 import { beginRun, finishRun, nextRunId, type RunStatus } from './ledger.js';
 import { choosePipelines, pipelineTasks, selectTasks, type Task, type TaskRequest } from './tasks.js';
 import { failedRun, finishRebuild, prepareTable, recordFailure, writePartition, type PartitionRun } from './partition-write.js';
+import { writePartitions } from './chunk-write.js';
+import { isPartitionLocal } from './locality.js';
+import { datesBetween, inputRange } from '../shared/calendar.js';
+import type { Connection } from '../kernel/workspace/db.js';
 
 export type { RunReason, RunStatus } from './ledger.js';
 export type { PartitionRun } from './partition-write.js';
@@ -13,6 +17,11 @@ export type { PartitionRun } from './partition-write.js';
 export interface RunRequest extends OperationOptions, TaskRequest {
   /** How the run was asked for, for the history ("recount run --full"). */
   command?: string;
+  /**
+   * At most this many partitions of a partition-local pipeline in one query (default: up to two months of input
+   * days); 1 runs every partition by itself, as a pipeline that is not partition-local always runs.
+   */
+  partitionsPerQuery?: number;
 }
 
 export interface RunResult {
@@ -32,8 +41,9 @@ function checkDate(name: string, value: string | undefined): void {
 
 /**
  * Runs summary pipelines partition by partition: only stale partitions by default, a range on request,
- * everything with `full`, or a previous run's failed partitions with `retry`. Partitions run in parallel
- * on their own connections; one that fails does so alone, with its error, while the others commit.
+ * everything with `full`, or a previous run's failed partitions with `retry`. A partition-local pipeline computes
+ * many partitions with one query and commits them together; others run one query a partition. Work runs in parallel
+ * on its own connections; a partition that fails does so alone, with its error, while the others commit.
  */
 export async function runPipelines(workspace: Workspace, request: RunRequest = {}): Promise<RunResult> {
   checkDate('from', request.from);
@@ -73,6 +83,7 @@ async function runUnlocked(workspace: Workspace, request: RunRequest): Promise<R
 
   // Prepare each pipeline's table once; a definition whose columns changed is rebuilt whole.
   const tasks: Task[] = [];
+  const units: Task[][] = [];
   const rebuilds: Rebuild[] = [];
   for (const pipeline of pipelines) {
     const mine = selected.filter((t) => t.pipeline === pipeline);
@@ -88,9 +99,11 @@ async function runUnlocked(workspace: Workspace, request: RunRequest): Promise<R
     const planned = await pipelineTasks(workspace.catalog, pipeline, mine, prepared);
     if (prepared.rebuild) rebuilds.push({ pipeline, target: prepared.target, tasks: planned });
     tasks.push(...planned);
+    const together = request.partitionsPerQuery !== 1 && (await isPartitionLocal(workspace.catalog, pipeline));
+    units.push(...(together ? chunks(planned, request.partitionsPerQuery) : planned.map((t) => [t])));
   }
 
-  const { results, cancelled } = await runTasks(workspace, runId, tasks, request);
+  const { results, cancelled } = await runUnits(workspace, runId, units, tasks.length, request);
   for (const { pipeline, target, tasks: rebuilt } of rebuilds)
     await finishRebuild(workspace, runId, pipeline, target, rebuilt, results);
 
@@ -115,44 +128,91 @@ async function runUnlocked(workspace: Workspace, request: RunRequest): Promise<R
   return { runId, status, partitions: results, problems, durationMs, cancelled };
 }
 
+/** Input days a query of several partitions covers at most: a month or two of a daily pipeline. */
+const CHUNK_DAYS = 62;
+
+/** A pipeline's tasks in runs of consecutive partitions, each run covering at most CHUNK_DAYS input days. */
+function chunks(tasks: readonly Task[], partitionsPerQuery: number | undefined): Task[][] {
+  const sorted = [...tasks].sort((a, b) => a.partition.localeCompare(b.partition));
+  const out: Task[][] = [];
+  let current: Task[] = [];
+  let days = 0;
+  for (const task of sorted) {
+    const { start, end } = inputRange(task.partition, task.pipeline.grain);
+    const span = datesBetween(start, end).length;
+    const full = partitionsPerQuery !== undefined ? current.length >= partitionsPerQuery : days + span > CHUNK_DAYS;
+    if (current.length > 0 && full) {
+      out.push(current);
+      current = [];
+      days = 0;
+    }
+    current.push(task);
+    days += span;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 /**
- * Computes the tasks on as many connections as there are cores (at most one a task), each taking the next task when
- * it is done with one. After a cancel, the tasks not yet started are failures that say so.
+ * Computes the units of work (one partition, or several of a partition-local pipeline in one query) on as many
+ * connections as there are cores, each taking the next unit when it is done with one. A unit of several partitions
+ * that fails is run again partition by partition, so a partition that fails does so alone, with its own error.
+ * After a cancel, the partitions not yet started are failures that say so.
  */
-async function runTasks(
+async function runUnits(
   workspace: Workspace,
   runId: number,
-  tasks: readonly Task[],
+  units: readonly Task[][],
+  total: number,
   request: RunRequest,
 ): Promise<{ results: PartitionRun[]; cancelled: boolean }> {
   const results: PartitionRun[] = [];
   let done = 0;
   let cancelled = false;
-  request.onProgress?.({ phase: 'running partitions', done, total: tasks.length, unit: 'partitions' });
-  const queue = [...tasks];
+  const progress = () => request.onProgress?.({ phase: 'running partitions', done, total, unit: 'partitions' });
+  progress();
+  const queue = [...units];
   const workers = Math.max(1, Math.min(availableParallelism(), queue.length));
+  const isCancel = (error: unknown) => error instanceof CancelledError || request.signal?.aborted === true;
+
+  const one = async (connection: Connection, task: Task) => {
+    const taskStarted = performance.now();
+    if (cancelled || request.signal?.aborted) {
+      cancelled = true;
+      results.push(failedRun(task, 'cancelled before it started', 0));
+      return;
+    }
+    try {
+      results.push(await writePartition(connection, workspace.catalogName, runId, task, request.signal));
+    } catch (error) {
+      const message = isCancel(error) ? 'cancelled' : errorMessage(error);
+      if (isCancel(error)) cancelled = true;
+      const duration = Math.round(performance.now() - taskStarted);
+      results.push(failedRun(task, message, duration));
+      if (!task.rebuild) await recordFailure(connection, runId, task, message, duration);
+    }
+    done++;
+    progress();
+  };
+
   await Promise.all(
     Array.from({ length: workers }, async () => {
       const connection = await workspace.connect();
       try {
-        for (let task = queue.shift(); task; task = queue.shift()) {
-          const taskStarted = performance.now();
-          if (cancelled || request.signal?.aborted) {
-            cancelled = true;
-            results.push(failedRun(task, 'cancelled before it started', 0));
+        for (let unit = queue.shift(); unit; unit = queue.shift()) {
+          if (unit.length === 1 || cancelled || request.signal?.aborted) {
+            for (const task of unit) await one(connection, task);
             continue;
           }
           try {
-            results.push(await writePartition(connection, workspace.catalogName, runId, task, request.signal));
+            results.push(...(await writePartitions(connection, workspace.catalogName, runId, unit, request.signal)));
+            done += unit.length;
+            progress();
           } catch (error) {
-            const message = error instanceof CancelledError ? 'cancelled' : errorMessage(error);
-            if (error instanceof CancelledError) cancelled = true;
-            const duration = Math.round(performance.now() - taskStarted);
-            results.push(failedRun(task, message, duration));
-            if (!task.rebuild) await recordFailure(connection, runId, task, message, duration);
+            if (isCancel(error)) cancelled = true;
+            // Cancelled: each partition of the unit says so. Failed: each runs alone, to fail (or not) by itself.
+            for (const task of unit) await one(connection, task);
           }
-          done++;
-          request.onProgress?.({ phase: 'running partitions', done, total: tasks.length, unit: 'partitions' });
         }
       } finally {
         connection.close();
