@@ -1,6 +1,6 @@
 // `npm run bench`: measures Recount against baselines run in the same process and writes the figures
 // to .bench/results.json and .bench/results.md, and the README's table of current figures (readme-table.ts).
-// Sections: --only lake,batch,live,stream,app (default: all); --no-readme leaves the README as it is.
+// Sections: --only lake,batch,live,stream,tail,app (default: all); --no-readme leaves the README as it is.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { benchBatch } from './batch.js';
 import { benchLive } from './live.js';
 import { benchUi } from './ui.js';
 import { benchStream } from './stream.js';
+import { benchTail } from './tail.js';
 import { BENCH_DIR } from './data.js';
 import { Report } from './report.js';
 import { writeReadmeTable } from './readme-table.js';
@@ -18,6 +19,7 @@ const sections: Record<string, (report: Report) => Promise<void>> = {
   batch: benchBatch,
   live: benchLive,
   stream: benchStream,
+  tail: benchTail,
   app: benchUi,
 };
 

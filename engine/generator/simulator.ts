@@ -26,6 +26,7 @@ export interface SimulateOptions {
   onWrite?: (totals: SimulateTotals) => void;
   /** The clock (tests inject one). */
   now?: () => number;
+  /** How often due events are written (default: about five events a write, every 50 to 200 ms). */
   tickMs?: number;
 }
 
@@ -45,7 +46,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateTotals
   const random = new Random(options.seed ?? Date.now() % 2 ** 31);
   const model = new SessionModel(random, { users: 2000 });
   const scale = options.timeScale ?? 0.05;
-  const tick = options.tickMs ?? 50;
+  // A write wakes every follower of the log: a trickle is written a few events at a time, not one by one.
+  const tick = options.tickMs ?? Math.min(200, Math.max(50, Math.round(5000 / options.rate)));
   const totals: SimulateTotals = { lines: 0, events: 0, duplicates: 0, late: 0 };
   // Events scheduled for the future: the rest of each session, and delayed duplicates.
   const queue: { at: number; line: string; duplicate: boolean; late: boolean }[] = [];

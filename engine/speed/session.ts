@@ -8,6 +8,8 @@ import { readLogWhole } from './replay.js';
 import { TailPositionSchema, readCheckpoint } from './checkpoint.js';
 import { LiveSnapshotSchema, writeLiveCheckpoint } from './live-checkpoint.js';
 import { LiveView, type LiveIngest, type LiveMode, type LiveReject } from './live-view.js';
+import { ApplyPacer, type PacerOptions } from './apply-pacer.js';
+import { PendingLines, linesOf } from './pending-lines.js';
 
 export interface LiveSessionOptions {
   log: string;
@@ -17,9 +19,18 @@ export interface LiveSessionOptions {
   restart?: boolean;
   modes?: LiveMode[];
   pipelines?: string[];
+  /**
+   * How often the log is polled besides fs.watch's wake-ups (default 1 s): for changes fs.watch misses (network and
+   * synced folders may send none).
+   */
   pollIntervalMs?: number;
-  /** Checkpoint at most this often while following (default 2 s); always on close. */
+  /**
+   * Checkpoint at most this often while following (default 2 s), or less often where a checkpoint takes longer than
+   * `pacing.budget` of that; always on close.
+   */
   checkpointIntervalMs?: number;
+  /** When lines read are applied while following (see ApplyPacer). */
+  pacing?: PacerOptions;
 }
 
 export interface SessionReject extends LiveReject {
@@ -36,6 +47,12 @@ export interface SessionTick extends LiveIngest {
   generation: number;
 }
 
+const DEFAULT_POLL_MS = 1000;
+/** Lines held before they are applied (see ApplyPacer) are at most a tailer batch's worth. */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** Checkpoints may take this share of what applying batches may (ApplyPacer's budget). */
+const CHECKPOINT_SHARE = 0.25;
+
 const CheckpointSchema = z.object({
   log: z.string(),
   position: TailPositionSchema,
@@ -51,6 +68,8 @@ const CheckpointSchema = z.object({
  */
 export class LiveSession {
   private lastCheckpoint = 0;
+  /** What the last checkpoint took (ms): a checkpoint writes every exact event held, and grows with them. */
+  private checkpointCost = 0;
   private eventsFile: string | null = null;
   readonly warnings: string[] = [];
   /** Told of each warning found while following (the tailer's, at its first poll): the CLI prints them as they come. */
@@ -68,6 +87,7 @@ export class LiveSession {
     readonly tailer: Tailer,
     private readonly dir: string,
     private readonly checkpointIntervalMs: number,
+    readonly pacer: ApplyPacer,
   ) {}
 
   static stateDir(workspace: Workspace, log: string): string {
@@ -112,11 +132,19 @@ export class LiveSession {
       },
       maxLineBytes: workspace.settings.import.maxLineBytes,
       ...(resumeFrom ? { resumeFrom } : {}),
-      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_MS,
       // Each batch is applied before the next is asked for.
       reuseBuffers: true,
     });
-    const session = new LiveSession(workspace, log, view, tailer, dir, options.checkpointIntervalMs ?? 2000);
+    const session = new LiveSession(
+      workspace,
+      log,
+      view,
+      tailer,
+      dir,
+      options.checkpointIntervalMs ?? 2000,
+      new ApplyPacer(options.pacing),
+    );
     if (caughtUp) {
       session.pendingPosition = caughtUp.position;
       session.caughtUp = session.tick(
@@ -169,29 +197,56 @@ export class LiveSession {
     return ticks;
   }
 
-  /** Follows the log until the signal aborts, calling `onTick` after every applied batch. */
+  /**
+   * Follows the log until the signal aborts, calling `onTick` after every applied batch. Lines are read as fs.watch
+   * (or the poll interval) says the log changed, and applied as the pacer says (see ApplyPacer): a read of nothing new
+   * costs a stat and a read, never a query. Lines read when the signal aborts are applied before it returns.
+   */
   async follow(signal: AbortSignal, onTick: (tick: SessionTick) => void): Promise<void> {
     const onAbort = () => void this.tailer.close();
     signal.addEventListener('abort', onAbort, { once: true });
+    const watcher = this.tailer.watch();
+    const pending = new PendingLines(MAX_PENDING_BYTES);
+    const applyPending = async () => {
+      const batch = pending.take();
+      if (batch) await this.applyPaced(batch, onTick);
+    };
     try {
       for (const tick of this.takeCaughtUp()) onTick(tick);
-      for await (const batch of this.tailer) {
-        onTick(await this.apply(batch));
-        if (Date.now() - this.lastCheckpoint >= this.checkpointIntervalMs) await this.checkpoint();
-        if (signal.aborted) break;
+      while (!signal.aborted && !this.tailer.isClosed) {
+        // One batch at a time: the next read reuses its memory, and a long backlog is never held whole.
+        const [batch] = await this.tailer.poll({ maxBatches: 1 });
+        if (batch) {
+          if (!pending.accepts(batch)) await applyPending();
+          if (pending.empty && this.pacer.due(linesOf(batch))) await this.applyPaced(batch, onTick);
+          else pending.add(batch);
+        } else if (!pending.empty && this.pacer.due(pending.size)) await applyPending();
+        else if (this.pacer.readsOnChange(pending.size)) await this.tailer.wait(this.pacer.waitMs(pending.size));
+        else await this.tailer.sleep(this.pacer.waitMs(pending.size) ?? 0);
+        if (!pending.empty && this.pacer.due(pending.size)) await applyPending();
       }
+      await applyPending();
     } finally {
+      watcher.close();
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  private async applyPaced(batch: TailBatch, onTick: (tick: SessionTick) => void): Promise<void> {
+    onTick(await this.pacer.apply(linesOf(batch), () => this.apply(batch)));
+    const interval = Math.max(this.checkpointIntervalMs, this.checkpointCost / (this.pacer.budget * CHECKPOINT_SHARE));
+    if (Date.now() - this.lastCheckpoint >= interval) await this.checkpoint();
   }
 
   /** Persists the position of the last applied batch together with the state it produced. */
   async checkpoint(): Promise<void> {
     const position = this.pendingPosition;
     if (!position) return;
+    const started = performance.now();
     const events = await writeLiveCheckpoint(this.dir, this.view, { log: this.log, position }, this.eventsFile);
     this.lastCheckpoint = Date.now();
     this.eventsFile = events;
+    this.checkpointCost = performance.now() - started;
   }
 
   async close(options: { checkpoint?: boolean } = {}): Promise<void> {

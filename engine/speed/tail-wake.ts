@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
  */
 export class Wake {
   private readonly waiters = new Set<() => void>();
+  private readonly sleepers = new Set<() => void>();
   private dirty = false;
 
   constructor(private readonly pollIntervalMs: number) {}
@@ -29,8 +30,30 @@ export class Wake {
     for (const wake of [...this.waiters]) wake();
   }
 
-  /** Until something may have changed, or the poll interval passed; at once when `closed`. */
-  wait(closed: boolean): Promise<void> {
+  /** Ends every wait and sleep: the tailer is closing. */
+  interrupt(): void {
+    for (const wake of [...this.waiters, ...this.sleepers]) wake();
+  }
+
+  /**
+   * `ms`, whatever changes meanwhile (a change seen still ends the next `wait` at once), unless interrupted; at once
+   * when `closed`.
+   */
+  sleep(closed: boolean, ms: number): Promise<void> {
+    if (closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.sleepers.add(done);
+    });
+  }
+
+  /** Until something may have changed, or the poll interval (or `ms`, if sooner) passed; at once when `closed`. */
+  wait(closed: boolean, ms = this.pollIntervalMs): Promise<void> {
     if (this.dirty || closed) {
       this.dirty = false;
       return Promise.resolve();
@@ -41,7 +64,7 @@ export class Wake {
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, Math.max(0, Math.min(ms, this.pollIntervalMs)));
       this.waiters.add(done);
     });
   }

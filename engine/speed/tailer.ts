@@ -80,9 +80,35 @@ export class Tailer {
     });
   }
 
+  /**
+   * Starts watching the path's folder (fs.watch), which ends `wait`s as soon as something there changes; returns what
+   * stops it. Without it (or with `watch: false`), `wait` lasts the poll interval.
+   */
+  watch(): { close(): void } {
+    const watcher = this.options.watch === false ? undefined : this.wake.watch(this.options.path);
+    return { close: () => watcher?.close() };
+  }
+
+  /**
+   * Until the file may have changed (see `watch`), the poll interval passed or `ms` did; at once once closed. Changes
+   * seen since the last wait end it at once too.
+   */
+  wait(ms?: number): Promise<void> {
+    return this.wake.wait(this.closed, ms);
+  }
+
+  /** `ms` whatever the file does (its changes end the next `wait` at once); at once once closed. */
+  sleep(ms: number): Promise<void> {
+    return this.wake.sleep(this.closed, ms);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Yields batches as they arrive (fs.watch + poll interval), until the signal aborts or close() is called. */
   async *[Symbol.asyncIterator](): AsyncGenerator<TailBatch, void, undefined> {
-    const watcher = this.options.watch === false ? undefined : this.wake.watch(this.options.path);
+    const watcher = this.watch();
     try {
       while (!this.closed) {
         const batch = await this.exclusive(() => {
@@ -97,7 +123,7 @@ export class Tailer {
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
     } finally {
-      watcher?.close();
+      watcher.close();
     }
   }
 
@@ -113,7 +139,7 @@ export class Tailer {
     this.closing ??= (async () => {
       this.closed = true;
       this.options.signal?.removeEventListener('abort', this.onAbort);
-      this.wake.wakeUp();
+      this.wake.interrupt();
       await this.exclusive(() => this.follower.close());
     })();
     return this.closing;
