@@ -5,6 +5,7 @@ import { CancelledError, UserError, errorMessage } from '../kernel/util/errors.j
 import type { Progress } from '../shared/progress.js';
 import { openWorkspace } from '../service/init.js';
 import { parseResult, type Method } from '../shared/contract.js';
+import { EngineClient, EngineMovedError, removeStaleSocket } from './engine-client.js';
 
 export const workspaceOption = () =>
   new Option('-w, --workspace <dir>', 'workspace folder').env('RECOUNT_WORKSPACE').makeOptionMandatory();
@@ -12,10 +13,63 @@ export const workspaceOption = () =>
 export async function withWorkspace<T>(dir: string, work: (workspace: Workspace) => Promise<T>): Promise<T> {
   const workspace = await openWorkspace(dir);
   try {
+    // Holding the workspace, this process is the only engine there is: a socket there is a killed engine's.
+    await removeStaleSocket(dir);
     return await work(workspace);
   } finally {
     await workspace.close();
   }
+}
+
+/** How long a command that found the workspace locked looks for the engine's socket (an app that is just starting). */
+const SOCKET_GRACE_MS = 5000;
+
+async function engineAppearing(dir: string): Promise<EngineClient | undefined> {
+  for (const until = Date.now() + SOCKET_GRACE_MS; Date.now() < until;) {
+    const engine = await EngineClient.connect(dir);
+    if (engine) return engine;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}
+
+async function remotely<T>(engine: EngineClient, remote: (engine: EngineClient) => Promise<T>): Promise<{ done: T } | undefined> {
+  try {
+    return { done: await remote(engine) };
+  } catch (error) {
+    if (error instanceof EngineMovedError) return undefined;
+    throw error;
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * Runs a command in the engine that holds the workspace (the app, `recount serve`), through its socket, so that the
+ * app sees at once what the command changed; or, when no engine holds it, on the workspace opened here.
+ */
+export async function viaEngine<T>(
+  dir: string,
+  remote: (engine: EngineClient) => Promise<T>,
+  local: (workspace: Workspace) => Promise<T>,
+): Promise<T> {
+  const engine = await EngineClient.connect(dir);
+  const served = engine ? await remotely(engine, remote) : undefined;
+  if (served) return served.done;
+  try {
+    return await withWorkspace(dir, local);
+  } catch (error) {
+    if (!(error instanceof UserError) || error.code !== 'workspace-locked') throw error;
+    const late = await engineAppearing(dir);
+    const retried = late ? await remotely(late, remote) : undefined;
+    if (!retried) throw error;
+    return retried.done;
+  }
+}
+
+/** A writer waiting for another one in the engine says so, on stderr. */
+export function printNotice(message: string): void {
+  process.stderr.write(`recount: ${message}\n`);
 }
 
 /**

@@ -39,6 +39,7 @@ export interface EngineOptions {
 export class Engine {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly running = new Map<string, AbortController>();
+  private readonly methods = new Map<string, Method>();
   private readonly session: WorkspaceSession;
   private readonly handlers: Handlers<Method>;
 
@@ -89,6 +90,7 @@ export class Engine {
     const { id, method, params } = parsed.data;
     const controller = new AbortController();
     this.running.set(id, controller);
+    this.methods.set(id, method);
     try {
       const input = METHODS[method].params.parse(params ?? {});
       const handler = this.handlers[method] as Handler<typeof method>;
@@ -102,7 +104,13 @@ export class Engine {
       return { id, ok: false, error: toApiError(error) };
     } finally {
       this.running.delete(id);
+      this.methods.delete(id);
     }
+  }
+
+  /** The methods of the requests running now, from every transport (a writer arriving behind one says it waits). */
+  busy(): Method[] {
+    return [...this.methods.values()];
   }
 
   cancel(requestId: string): void {

@@ -28,6 +28,7 @@ export function importFileResult(f: ImportFileResult): ApiImportFile {
     ...(f.columns ? { columns: f.columns } : {}),
     ...(f.notes ? { notes: f.notes } : {}),
     ...(f.range ? { range: f.range } : {}),
+    ...(f.heldTailBytes ? { heldTailBytes: f.heldTailBytes } : {}),
   };
 }
 

@@ -52,6 +52,8 @@ const ImportFileSchema = z.object({
   notes: z.array(z.object({ column: z.string(), kind: z.string(), detail: z.string() })).optional(),
   /** The bytes and lines of the file this import covered (a grown file imports only its new part). */
   range: z.object({ bytesFrom: z.number(), bytesTo: z.number(), linesFrom: z.number(), linesTo: z.number() }).optional(),
+  /** An incomplete last line left for the next import (a log still being written). */
+  heldTailBytes: z.number().optional(),
   durationMs: z.number(),
 });
 
@@ -257,7 +259,14 @@ export const METHODS = {
     ),
   },
   'lake.import': {
-    params: z.object({ paths: z.array(z.string().min(1)).min(1), strict: z.boolean().optional() }),
+    // format, map and timeFormat: what `recount import` can say of its files (--format, --map, --time-format).
+    params: z.object({
+      paths: z.array(z.string().min(1)).min(1),
+      strict: z.boolean().optional(),
+      format: z.enum(['auto', 'ndjson', 'json', 'csv', 'parquet']).optional(),
+      map: z.partialRecord(z.enum(['event_id', 'event_type', 'occurred_at']), z.string().min(1)).optional(),
+      timeFormat: z.string().min(1).optional(),
+    }),
     result: z.object({ files: z.array(ImportFileSchema), rows: z.number(), rejected: z.number() }),
   },
   'lake.rejects': {
@@ -296,7 +305,12 @@ export const METHODS = {
   },
   'pipelines.status': {
     params: z.object({}),
-    result: z.object({ pipelines: z.array(PipelineStatusSchema), problems: z.array(ProblemSchema) }),
+    result: z.object({
+      pipelines: z.array(PipelineStatusSchema),
+      problems: z.array(ProblemSchema),
+      /** Files in the lake Recount did not write, as found when the engine opened the workspace. */
+      foreignFiles: z.array(z.string()).optional(),
+    }),
   },
   'pipelines.run': {
     params: z.object({
@@ -305,6 +319,8 @@ export const METHODS = {
       to: Date10.optional(),
       full: z.boolean().optional(),
       retry: z.number().int().optional(),
+      /** How the run reads in the run history, when a command line asked for it (`recount run …`). */
+      command: z.string().min(1).max(2000).optional(),
     }),
     result: RunResultSchema,
   },

@@ -1,7 +1,8 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { exportData, type ExportFormat } from '../../batch/export.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, viaEngine, workspaceOption } from '../common.js';
 
 export function registerExport(program: Command): void {
   program
@@ -18,14 +19,22 @@ export function registerExport(program: Command): void {
           throw new UserError('--format must be csv or parquet');
         const signal = interruptSignal();
         const bar = ProgressBar.forTerminal('export', Boolean(options.json));
-        const result = await withWorkspace(options.workspace, (w) =>
-          exportData(w, {
-            source,
-            out: options.out,
-            ...(options.format ? { format: options.format } : {}),
-            signal,
-            onProgress: bar.update,
-          }),
+        const out = resolve(options.out);
+        const result = await viaEngine(
+          options.workspace,
+          // The contract's own default is CSV: the format the extension names is said outright.
+          (engine) =>
+            engine.call(
+              'export.file',
+              {
+                source: { sql: source },
+                path: out,
+                format: options.format ?? (out.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv'),
+              },
+              { signal, onProgress: bar.update },
+            ),
+          (w) =>
+            exportData(w, { source, out, ...(options.format ? { format: options.format } : {}), signal, onProgress: bar.update }),
         );
         bar.stop();
         if (options.json) printJson('export.file', result);

@@ -1,10 +1,20 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importFiles, parseFieldMap, type ImportFileResult } from '../../lake/import.js';
+import { importFiles, parseFieldMap } from '../../lake/import.js';
 import { IMPORT_FORMATS, type ImportFormat } from '../../lake/detect.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { describeNote } from '../../lake/notes.js';
-import { importSummaryResult } from '../../service/shapes.js';
-import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { describeNote, type ImportNote } from '../../lake/notes.js';
+import { importSummaryResult, type ApiImportFile } from '../../service/shapes.js';
+import {
+  ProgressBar,
+  humanCount,
+  interruptSignal,
+  printJson,
+  printNotice,
+  runCommand,
+  viaEngine,
+  workspaceOption,
+} from '../common.js';
 
 interface ImportOptions {
   workspace: string;
@@ -15,7 +25,7 @@ interface ImportOptions {
   timeFormat?: string;
 }
 
-function describe(result: ImportFileResult): string {
+function describe(result: ApiImportFile): string {
   if (result.status === 'failed') return `failed    ${result.path}\n          ${result.error}`;
   if (result.status === 'skipped') return `skipped   ${result.path}: ${result.message}`;
   const lines = [
@@ -32,7 +42,7 @@ function describe(result: ImportFileResult): string {
     );
   if (result.message) lines.push(`          ${result.message}`);
   if (result.dialect) lines.push(`          dialect: ${result.dialect}`);
-  for (const note of result.notes ?? []) lines.push(`          ${describeNote(note)}`);
+  for (const note of result.notes ?? []) lines.push(`          ${describeNote(note as ImportNote)}`);
   if (result.heldTailBytes)
     lines.push(`          held back an incomplete last line (${result.heldTailBytes} bytes) for the next import`);
   if (result.rejected)
@@ -64,19 +74,27 @@ export function registerImport(program: Command): void {
         const map = parseFieldMap(options.map);
         const signal = interruptSignal();
         const bar = ProgressBar.forTerminal('import', Boolean(options.json));
-        const summary = await withWorkspace(options.workspace, (workspace) =>
-          importFiles(workspace, files, {
-            format: options.format,
-            strict: Boolean(options.strict),
-            map,
-            ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
-            signal,
-            onProgress: bar.update,
-          }),
+        const request = {
+          format: options.format,
+          strict: Boolean(options.strict),
+          map,
+          ...(options.timeFormat ? { timeFormat: options.timeFormat } : {}),
+        };
+        const summary = await viaEngine(
+          options.workspace,
+          // The engine runs in another folder: it is given the files as this shell names them.
+          (engine) =>
+            engine.call(
+              'lake.import',
+              { paths: files.map((f) => resolve(f)), ...request },
+              { signal, onProgress: bar.update, onNotice: printNotice },
+            ),
+          async (workspace) =>
+            importSummaryResult(await importFiles(workspace, files, { ...request, signal, onProgress: bar.update })),
         );
         bar.stop();
         if (options.json) {
-          printJson('lake.import', importSummaryResult(summary));
+          printJson('lake.import', summary);
         } else {
           for (const result of summary.files) process.stdout.write(`${describe(result)}\n`);
           if (summary.files.length > 1) {

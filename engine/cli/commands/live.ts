@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openTailSession, simulateTarget, type TailSession } from './live-amqp.js';
 import { LIVE_MODES, type LiveMode } from '../../speed/live-view.js';
@@ -6,7 +7,32 @@ import { reconcile, REASONS } from '../../serving/reconcile.js';
 import { recount } from '../../serving/recount.js';
 import { UserError } from '../../kernel/util/errors.js';
 import { recountResult } from '../../service/shapes.js';
-import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import {
+  ProgressBar,
+  humanCount,
+  interruptSignal,
+  printJson,
+  printNotice,
+  runCommand,
+  viaEngine,
+  withWorkspace,
+  workspaceOption,
+} from '../common.js';
+import type { EngineClient } from '../engine-client.js';
+
+/**
+ * An engine compares and recounts the log it follows, and no other: a command about another log cannot run while the
+ * engine holds the workspace.
+ */
+export async function requireEngineLog(engine: EngineClient, log: string, command: string): Promise<void> {
+  const followed = (await engine.call('live.state', {})).log;
+  if (followed === resolve(log)) return;
+  throw new UserError(
+    `The app (a running Recount engine) holds this workspace and follows ${followed ?? 'no event log'}; ` +
+      `recount ${command} of ${resolve(log)} needs the workspace to itself: close the app, or name the log it follows`,
+    'held-by-engine',
+  );
+}
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -132,8 +158,14 @@ export function registerLive(program: Command): void {
     .action((pipeline: string, options: { log: string; workspace: string; ids?: boolean; json?: boolean }) =>
       runCommand(async () => {
         const bar = ProgressBar.forTerminal('compare', Boolean(options.json));
-        const result = await withWorkspace(options.workspace, (w) =>
-          reconcile(w, pipeline, options.log, { ids: Boolean(options.ids), signal: interruptSignal(), onProgress: bar.update }),
+        const signal = interruptSignal();
+        const result = await viaEngine(
+          options.workspace,
+          async (engine) => {
+            await requireEngineLog(engine, options.log, 'compare');
+            return engine.call('reconcile.compare', { pipeline, ids: Boolean(options.ids) }, { signal, onProgress: bar.update });
+          },
+          (w) => reconcile(w, pipeline, options.log, { ids: Boolean(options.ids), signal, onProgress: bar.update }),
         );
         bar.stop();
         if (options.json) {
@@ -163,11 +195,17 @@ export function registerLive(program: Command): void {
     .action((log: string, options: { workspace: string; json?: boolean }) =>
       runCommand(async () => {
         const bar = ProgressBar.forTerminal('recount', Boolean(options.json));
-        const result = await withWorkspace(options.workspace, (w) =>
-          recount(w, log, { signal: interruptSignal(), onProgress: bar.update }),
+        const signal = interruptSignal();
+        const result = await viaEngine(
+          options.workspace,
+          async (engine) => {
+            await requireEngineLog(engine, log, 'recount');
+            return engine.call('reconcile.recount', {}, { signal, onProgress: bar.update, onNotice: printNotice });
+          },
+          async (w) => recountResult(await recount(w, log, { signal, onProgress: bar.update })),
         );
         bar.stop();
-        if (options.json) printJson('reconcile.recount', recountResult(result));
+        if (options.json) printJson('reconcile.recount', result);
         else {
           const i = result.import;
           process.stdout.write(

@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
-import { runPipelines, type RunResult } from '../../batch/runner.js';
+import { runPipelines } from '../../batch/runner.js';
+import type { Result } from '../../shared/contract.js';
 import { UserError } from '../../kernel/util/errors.js';
-import { ProgressBar, humanCount, interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import {
+  ProgressBar,
+  humanCount,
+  interruptSignal,
+  printJson,
+  printNotice,
+  runCommand,
+  viaEngine,
+  workspaceOption,
+} from '../common.js';
 
 interface RunOptions {
   workspace: string;
@@ -11,6 +21,8 @@ interface RunOptions {
   retry?: string;
   json?: boolean;
 }
+
+type RunResult = Result<'pipelines.run'>;
 
 function print(result: RunResult): void {
   for (const problem of result.problems) process.stdout.write(`invalid   ${problem.file}\n          ${problem.error}\n`);
@@ -64,20 +76,27 @@ export function registerRun(program: Command): void {
       runCommand(async () => {
         const retry = options.retry === undefined ? undefined : Number(options.retry);
         if (retry !== undefined && !Number.isInteger(retry)) throw new UserError('--retry takes a run id (see recount runs)');
+        for (const [name, value] of [
+          ['from', options.from],
+          ['to', options.to],
+        ] as const)
+          if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value))
+            throw new UserError(`--${name} must be a date, YYYY-MM-DD`);
         const signal = interruptSignal();
         const bar = ProgressBar.forTerminal('run', Boolean(options.json));
         const command = ['recount run', ...withoutWorkspace(process.argv.slice(3))].join(' ');
-        const result = await withWorkspace(options.workspace, (workspace) =>
-          runPipelines(workspace, {
-            pipelines,
-            ...(options.from ? { from: options.from } : {}),
-            ...(options.to ? { to: options.to } : {}),
-            full: Boolean(options.full),
-            ...(retry !== undefined ? { retry } : {}),
-            command,
-            signal,
-            onProgress: bar.update,
-          }),
+        const request = {
+          pipelines,
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.to ? { to: options.to } : {}),
+          full: Boolean(options.full),
+          ...(retry !== undefined ? { retry } : {}),
+          command,
+        };
+        const result: RunResult = await viaEngine(
+          options.workspace,
+          (engine) => engine.call('pipelines.run', request, { signal, onProgress: bar.update, onNotice: printNotice }),
+          (workspace) => runPipelines(workspace, { ...request, signal, onProgress: bar.update }),
         );
         bar.stop();
         if (options.json) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runHistory } from '../../batch/history.js';
-import { humanCount, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { humanCount, printJson, runCommand, viaEngine, workspaceOption } from '../common.js';
 
 export function registerRuns(program: Command): void {
   program
@@ -11,7 +11,13 @@ export function registerRuns(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((options: { workspace: string; limit: string; json?: boolean }) =>
       runCommand(async () => {
-        const runs = await withWorkspace(options.workspace, (w) => runHistory(w, Number(options.limit) || 20));
+        const limit = Number(options.limit) || 20;
+        const runs = await viaEngine(
+          options.workspace,
+          // The contract's bound: an engine is asked for at most 500 runs at a time.
+          (engine) => engine.call('pipelines.runs', { limit: Math.min(Math.max(Math.trunc(limit), 1), 500) }),
+          (w) => runHistory(w, limit),
+        );
         if (options.json) {
           printJson('pipelines.runs', runs);
           return;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../kernel/util/errors.js';
 import { scorecardWithLog, servedScorecard } from '../../serving/scorecard/served.js';
 import type { Period, Scorecard } from '../../shared/scorecard.js';
-import { interruptSignal, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { interruptSignal, printJson, runCommand, viaEngine, workspaceOption } from '../common.js';
 
 const PERIOD: Record<Period, string> = { today: 'today', week: 'this week', month: 'this month' };
 const PREVIOUS: Record<Period, string> = { today: 'yesterday', week: 'last week', month: 'last month' };
@@ -47,10 +47,20 @@ export function registerScorecard(program: Command): void {
         const at = options.at ? new Date(options.at) : new Date();
         if (Number.isNaN(at.getTime()) || (options.at && !/(Z|[+-]\d\d:?\d\d)$/i.test(options.at)))
           throw new UserError(`--at must be an ISO 8601 time with an offset, e.g. 2026-11-04T12:15:00+05:30 (got ${options.at})`);
-        const card = await withWorkspace(options.workspace, (workspace) =>
-          options.log
-            ? scorecardWithLog(workspace, options.log, at, { signal: interruptSignal() })
-            : servedScorecard(workspace, undefined, at),
+        const log = options.log;
+        const card = await viaEngine(
+          options.workspace,
+          async (engine) => {
+            // The engine's scorecard is the app's: the lake and the live events of the log it follows.
+            if (log)
+              throw new UserError(
+                'The app (a running Recount engine) holds this workspace, and its scorecard already counts the log it follows: drop --log, or close the app',
+                'held-by-engine',
+              );
+            return engine.call('scorecard.get', { at: at.toISOString() });
+          },
+          (workspace) =>
+            log ? scorecardWithLog(workspace, log, at, { signal: interruptSignal() }) : servedScorecard(workspace, undefined, at),
         );
         if (options.json) printJson('scorecard.get', card);
         else process.stdout.write(render(card));

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { Engine } from '../../service/engine.js';
 import { ensureDemoWorkspace } from '../../service/demo.js';
 import { startBrowserServer } from '../../server/server.js';
+import { listenEngineSocket } from '../../server/engine-socket.js';
 import { sessionToServe, writeServeState } from '../../server/serve-state.js';
 import { RENDERER_DIR, recentWorkspacesFile, workspaceLog } from '../../service/app-paths.js';
 import { UserError } from '../../kernel/util/errors.js';
@@ -70,6 +71,12 @@ export function registerServe(program: Command): void {
         // The same port and session as the last start, so tabs left open reconnect on their own.
         const session = await sessionToServe(dir, { newSession: Boolean(options.newSession) });
         if (session.warning) process.stderr.write(`${session.warning}\n`);
+        // The CLI beside the app runs its commands in this engine, over the socket in the workspace.
+        const warn = (w: string) => process.stderr.write(`recount: ${w}\n`);
+        const socket = await listenEngineSocket(engine, { onWarning: warn }).catch((error: Error) => {
+          warn(`the CLI cannot run its commands in this engine while it serves: ${error.message}`);
+          return undefined;
+        });
         const server = await startBrowserServer({
           engine,
           staticDir: RENDERER_DIR,
@@ -90,6 +97,7 @@ export function registerServe(program: Command): void {
         const signal = interruptSignal();
         await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
         await server.close();
+        await socket?.close();
         await engine.close();
       }),
     );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { workspaceStatus } from '../../batch/status.js';
-import { humanCount, printJson, runCommand, withWorkspace, workspaceOption } from '../common.js';
+import { humanCount, printJson, runCommand, viaEngine, workspaceOption } from '../common.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -10,10 +10,12 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((options: { workspace: string; json?: boolean }) =>
       runCommand(async () => {
-        const { status, foreign } = await withWorkspace(options.workspace, async (workspace) => ({
-          status: await workspaceStatus(workspace),
-          foreign: workspace.recovery.foreign,
-        }));
+        const { foreignFiles, ...status } = await viaEngine(
+          options.workspace,
+          (engine) => engine.call('pipelines.status', {}),
+          async (workspace) => ({ ...(await workspaceStatus(workspace)), foreignFiles: workspace.recovery.foreign }),
+        );
+        const foreign = foreignFiles ?? [];
         if (options.json) {
           // foreignFiles: what only the command reports, beside the contract's status.
           printJson('pipelines.status', status, { foreignFiles: foreign });

@@ -7,9 +7,12 @@ import type { Handlers } from './handler.js';
 /** Imports into the lake, and the lines it rejected. */
 export function lakeHandlers(session: WorkspaceSession): Handlers<'lake.import' | 'lake.rejects'> {
   return {
-    'lake.import': async ({ paths, strict }, context) => {
+    'lake.import': async ({ paths, strict, format, map, timeFormat }, context) => {
       const summary = await importFiles(session.workspace, paths, {
         strict: Boolean(strict),
+        ...(format ? { format } : {}),
+        ...(map ? { map } : {}),
+        ...(timeFormat ? { timeFormat } : {}),
         signal: context.signal,
         onProgress: context.progress,
       });

@@ -19,7 +19,10 @@ function runCommand(params: ParsedParams<'pipelines.run'>): string {
 /** The summary pipelines: their partitions' freshness, runs, and the run history. */
 export function pipelineHandlers(session: WorkspaceSession): Handlers<'pipelines.status' | 'pipelines.run' | 'pipelines.runs'> {
   return {
-    'pipelines.status': async () => workspaceStatus(session.workspace),
+    'pipelines.status': async () => ({
+      ...(await workspaceStatus(session.workspace)),
+      foreignFiles: session.workspace.recovery.foreign,
+    }),
     'pipelines.run': async (params, context) => {
       const result = await runPipelines(session.workspace, {
         ...(params.pipelines ? { pipelines: params.pipelines } : {}),
@@ -27,7 +30,7 @@ export function pipelineHandlers(session: WorkspaceSession): Handlers<'pipelines
         ...(params.to ? { to: params.to } : {}),
         ...(params.full ? { full: true } : {}),
         ...(params.retry !== undefined ? { retry: params.retry } : {}),
-        command: runCommand(params),
+        command: params.command ?? runCommand(params),
         signal: context.signal,
         onProgress: context.progress,
       });
