@@ -18,10 +18,15 @@ export type CellKind = (typeof CELL_KINDS)[number];
 
 export const ChartSettingsSchema = z.object({
   source: z.string(),
-  type: z.enum(['line', 'bar', 'stacked-bar', 'area']),
+  type: z.enum(['line', 'bar', 'stacked-bar', 'area', 'scatter', 'histogram']),
   x: z.string(),
   y: z.array(z.string()),
+  /** A column whose values each draw their own series: a long result (date, type, n) as one line per type. */
+  split: z.string().optional(),
   title: z.string().optional(),
+  /** Axis titles the user wrote; without them the axes are titled by their columns. */
+  xTitle: z.string().optional(),
+  yTitle: z.string().optional(),
 });
 
 export const CellSchema = z.discriminatedUnion('kind', [

@@ -1,14 +1,10 @@
-import type { ChartDataset, ChartOptions, ScaleOptions, TooltipItem } from 'chart.js';
-import type { ChartData, ChartType } from './chart-data';
-import { withAlpha } from './color';
-import { formatMetric } from './numbers';
-import type { ChartSpec } from './setup';
+import type { ChartOptions, ScaleOptions, Tick } from 'chart.js';
 import type { ChartTheme } from './theme.svelte';
+import { tickFormat } from './ticks';
 
-/** Compact numbers for a value axis: 1,200 → 1.2K, with grouping below ten thousand. */
-const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
-const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-export const axisNumber = (n: number) => (Math.abs(n) < 10_000 ? grouped.format(n) : compact.format(n));
+/** A number axis's tick labels, all in the one format its ticks call for (see ticks.ts). */
+export const numberTicks = (value: number | string, _index: number, ticks: Tick[]) =>
+  tickFormat(ticks.map((t) => t.value)).format(Number(value));
 
 /** Options every chart in the app shares: the theme's text, grid and tooltips, no animation. */
 export function baseOptions(theme: ChartTheme): ChartOptions<'line' | 'bar'> {
@@ -62,7 +58,7 @@ export function valueScale(theme: ChartTheme, stacked = false): ScaleOptions<'li
     beginAtZero: true,
     grid: { color: theme.grid, drawTicks: false },
     border: { display: false },
-    ticks: { color: theme.textMuted, padding: 8, font: { family: theme.font, size: 11 }, callback: (v) => axisNumber(Number(v)) },
+    ticks: { color: theme.textMuted, padding: 8, font: { family: theme.font, size: 11 }, callback: numberTicks },
   };
 }
 
@@ -105,72 +101,5 @@ export function categoryScale(theme: ChartTheme, stacked = false): ScaleOptions<
     grid: { display: false },
     border: { color: theme.border },
     ticks: { color: theme.textMuted, padding: 6, maxRotation: 45, autoSkipPadding: 8, font: { family: theme.font, size: 11 } },
-  };
-}
-
-/** The Chart.js configuration of a chart cell: its type, its series in the palette, its axes. */
-export function cellChartConfig(data: ChartData, type: ChartType, theme: ChartTheme): ChartSpec {
-  const bar = type === 'bar' || type === 'stacked-bar';
-  const stacked = type === 'stacked-bar';
-  const many = data.x.length > 60;
-  type Point = { x: number; y: number | null };
-  const datasets = data.series.map((s, i): object => {
-    const color = theme.palette[i % theme.palette.length]!;
-    const points: (number | null)[] | Point[] =
-      data.axis === 'time' ? s.data.map((y, j) => ({ x: data.x[j] as number, y })) : s.data;
-    if (bar) {
-      const dataset: ChartDataset<'bar', (number | null)[] | Point[]> = {
-        type: 'bar',
-        label: s.column,
-        data: points,
-        borderColor: color,
-        backgroundColor: withAlpha(color, 0.85),
-        hoverBackgroundColor: color,
-        borderWidth: 0,
-        borderRadius: stacked ? 0 : 3,
-        maxBarThickness: 48,
-        ...(stacked ? { stack: 'all' } : {}),
-      };
-      return dataset;
-    }
-    const dataset: ChartDataset<'line', (number | null)[] | Point[]> = {
-      type: 'line',
-      label: s.column,
-      data: points,
-      borderColor: color,
-      backgroundColor: type === 'area' ? withAlpha(color, 0.16) : color,
-      fill: type === 'area' ? 'origin' : false,
-      borderWidth: 2,
-      cubicInterpolationMode: 'monotone',
-      pointRadius: many ? 0 : 2.5,
-      pointHoverRadius: 4,
-      pointBackgroundColor: color,
-      spanGaps: false,
-    };
-    return dataset;
-  });
-  const base = baseOptions(theme);
-  const options: ChartOptions<'line' | 'bar'> = {
-    ...base,
-    plugins: {
-      ...base.plugins,
-      legend: { ...base.plugins!.legend, display: data.series.length > 1 },
-      tooltip: {
-        ...base.plugins!.tooltip,
-        callbacks: {
-          label: (item: TooltipItem<'line' | 'bar'>) =>
-            ` ${item.dataset.label}: ${formatMetric(data.series[item.datasetIndex]?.values[item.dataIndex] as never)}`,
-        },
-      },
-    },
-    scales: {
-      x: data.axis === 'time' ? timeScale(theme, data.dateOnly, bar, stacked) : categoryScale(theme, stacked),
-      y: valueScale(theme, stacked),
-    },
-  };
-  return {
-    type: bar ? 'bar' : 'line',
-    data: { ...(data.axis === 'category' ? { labels: data.x as string[] } : {}), datasets },
-    options,
   };
 }
