@@ -101,6 +101,18 @@ afterAll(async () => {
 describe('the chart cell', () => {
   let split: Locator;
 
+  it("titles the demo's charts by their columns", async () => {
+    const charts = page.locator('[data-cell-kind="chart"]');
+    const visits = charts.nth(0);
+    expect(await visits.locator('[data-testid="chart-y-title"]').inputValue()).toBe('visits, visitors');
+    expect(await visits.locator('[data-testid="chart-x-title"]').inputValue()).toBe('event_date');
+    expect(await charts.nth(1).locator('[data-testid="chart-y-title"]').inputValue()).toBe('revenue');
+    for (const [i, name] of ['visits', 'revenue'].entries()) {
+      await charts.nth(i).scrollIntoViewIfNeeded();
+      await charts.nth(i).screenshot({ path: join(SCREENSHOTS, `chart-demo-${name}-1440-light.png`) });
+    }
+  });
+
   it('draws a long result as one line per type, each with only its own days', async () => {
     await addSqlCell(SPLIT_SQL);
     split = await addChart();

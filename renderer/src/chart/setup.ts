@@ -17,8 +17,8 @@ import annotationPlugin from 'chartjs-plugin-annotation';
 import 'chartjs-adapter-date-fns';
 
 /**
- * Chart.js with only what Recount draws (line, bar and area charts on time or category axes, tooltips,
- * legends, the watermark annotation), registered once for every chart in the app. Registering piece
+ * Chart.js with only what Recount draws (line, bar, area, scatter and histogram charts on time, number
+ * or category axes, tooltips, legends, the watermark annotation), registered once for every chart in the app. Registering piece
  * by piece instead of chart.js/auto keeps the bundle free of the controllers no cell uses.
  */
 Chart.register(
