@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { binEdges, binIndex, binning, niceCeil, quantile } from './bins';
-import { binLabel } from './cell-config';
+import { binLabel, cellChartConfig } from './cell-config';
 import { chartNotes } from './chart-notes';
 import { buildChartData, defaultAxes, isDateLike, isTimeType, parseTime, type Column } from './chart-data';
 import { numberTicks } from './chart-options';
 import { buildHistogram } from './histogram';
+import type { ChartTheme } from './theme.svelte';
 import { tickFormat } from './ticks';
 
 const col = (name: string, type: string, numeric = false): Column => ({ name, type, numeric });
@@ -413,5 +414,65 @@ describe('notes under a chart', () => {
     ]);
     const one = [7, 7].map((v) => ['2026-11-24', 'g', v]);
     expect(chartNotes(buildHistogram(cols, one, histogram), rows, histogram)).toEqual(['Every value is 7: one bin.']);
+  });
+});
+
+describe('the chart configuration', () => {
+  const theme: ChartTheme = {
+    dark: false,
+    palette: ['#111111', '#222222', '#333333', '#444444', '#555555', '#666666'],
+    series: { batch: '#000000', naive: '#000000', exact: '#000000', served: '#000000' },
+    grid: '#eeeeee',
+    text: '#000000',
+    textMuted: '#777777',
+    textFaint: '#999999',
+    surface: '#ffffff',
+    border: '#dddddd',
+    warning: '#ff0000',
+    font: 'sans-serif',
+    mono: 'monospace',
+  };
+  const titles = { x: 'day', y: 'n' };
+
+  it('gathers a split line chart’s tooltip by x, and draws each series from its own points', () => {
+    const columns = [col('day', 'DATE'), col('type', 'VARCHAR'), col('n', 'BIGINT', true)];
+    const rows = [
+      ['2026-11-24', 'visit', 5],
+      ['2026-11-24', 'order', 2],
+      ['2026-11-25', 'visit', 7],
+    ];
+    const data = buildChartData(columns, rows, { type: 'line', x: 'day', y: ['n'], split: 'type' });
+    const config = cellChartConfig(data, 'line', theme, titles);
+    expect(config.options.interaction).toEqual({ mode: 'nearest', axis: 'x', intersect: false });
+    expect(config.data.datasets.map((d) => (d as { data: unknown[] }).data)).toEqual([
+      [
+        { x: local(2026, 11, 24), y: 5 },
+        { x: local(2026, 11, 25), y: 7 },
+      ],
+      [{ x: local(2026, 11, 24), y: 2 }],
+    ]);
+    const unsplit = cellChartConfig(buildChartData(columns, rows, { type: 'line', x: 'day', y: ['n'] }), 'line', theme, titles);
+    expect(unsplit.options.interaction).toEqual({ mode: 'index', intersect: false });
+  });
+
+  it('stacks a split histogram on a number axis from the first edge to the last, ticks on edges', () => {
+    const rows: unknown[][] = Array.from({ length: 16 }, (_, i) => [i % 2 === 0 ? 'odd' : 'even', i + 1]);
+    const data = buildHistogram([col('kind', 'VARCHAR'), col('amount', 'DOUBLE', true)], rows, {
+      type: 'histogram',
+      x: '',
+      y: ['amount'],
+      split: 'kind',
+    });
+    const config = cellChartConfig(data, 'histogram', theme, titles);
+    expect(config.type).toBe('bar');
+    const x = config.options.scales!.x as {
+      type: string;
+      min: number;
+      max: number;
+      stacked: boolean;
+      ticks: { stepSize: number };
+    };
+    expect([x.type, x.min, x.max, x.stacked, x.ticks.stepSize]).toEqual(['linear', 0, 20, true, 10]);
+    expect((config.options.scales!.y as { stacked: boolean }).stacked).toBe(true);
   });
 });
