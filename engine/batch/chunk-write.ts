@@ -2,7 +2,7 @@ import type { Connection } from '../kernel/workspace/db.js';
 import { CancelledError, errorMessage } from '../kernel/util/errors.js';
 import { ident, literal } from '../kernel/util/sql.js';
 import { inputRange } from './partitions.js';
-import { recordSuccess, type PartitionRun } from './partition-write.js';
+import { recordSuccesses, type PartitionRun, type Success } from './partition-write.js';
 import type { Task } from './tasks.js';
 
 /** The md5 of an empty string: a partition with no rows, as the per-partition checksum computes it. */
@@ -55,11 +55,12 @@ export async function writePartitions(
           // Each partition's share of the time, for its history row: the query was one for all of them.
           const durationMs = Math.round((performance.now() - started) / tasks.length);
           const results: PartitionRun[] = [];
+          const successes: Success[] = [];
           for (const task of tasks) {
             const summary = byPartition.get(task.partition);
             const rows = Number(summary?.rows ?? 0);
             const checksum = summary?.checksum ?? EMPTY_CHECKSUM;
-            if (!rebuild) await recordSuccess(connection, runId, task, rows, checksum, durationMs);
+            successes.push({ task, rows, checksum, durationMs });
             results.push({
               pipeline: pipeline.name,
               partition: task.partition,
@@ -71,6 +72,7 @@ export async function writePartitions(
               durationMs,
             });
           }
+          if (!rebuild) await recordSuccesses(connection, runId, successes);
           return results;
         });
       } catch (error) {

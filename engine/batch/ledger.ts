@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import type { Connection } from '../kernel/workspace/db.js';
+import { literal } from '../kernel/util/sql.js';
 import { isoTime } from '../kernel/workspace/catalog.js';
 import type { StaleReason } from './status.js';
 
@@ -115,23 +116,32 @@ export interface PartitionRunRow {
 
 /** One partition of a run, as it went. */
 export async function recordPartitionRun(connection: Connection, runId: number, row: PartitionRunRow): Promise<void> {
-  await connection.run(
-    `INSERT INTO run_partitions VALUES ($run, $pipeline, CAST($partition AS DATE), $reason, $status, $rows, $checksum, $hash,
-       $version, $error, $duration)`,
-    {
-      run: runId,
-      pipeline: row.pipeline,
-      partition: row.partition,
-      reason: row.reason,
-      status: row.status,
-      rows: row.rows,
-      checksum: row.checksum,
-      hash: row.definitionHash,
-      version: row.inputVersion,
-      error: row.error,
-      duration: row.durationMs,
-    },
+  await recordPartitionRuns(connection, runId, [row]);
+}
+
+/** Partitions of a run, as they went, in one statement (a run's partitions committed together). */
+export async function recordPartitionRuns(
+  connection: Connection,
+  runId: number,
+  rows: readonly PartitionRunRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const values = rows.map((row) =>
+    [
+      runId,
+      literal(row.pipeline),
+      `CAST(${literal(row.partition)} AS DATE)`,
+      literal(row.reason),
+      literal(row.status),
+      row.rows === null ? 'NULL' : Number(row.rows),
+      row.checksum === null ? 'NULL' : literal(row.checksum),
+      literal(row.definitionHash),
+      literal(row.inputVersion),
+      row.error === null ? 'NULL' : literal(row.error),
+      Math.round(row.durationMs),
+    ].join(', '),
   );
+  await connection.run(`INSERT INTO run_partitions VALUES (${values.join('), (')})`);
 }
 
 export async function runExists(connection: Connection, runId: number): Promise<boolean> {

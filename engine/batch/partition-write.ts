@@ -4,8 +4,8 @@ import { CancelledError, errorMessage } from '../kernel/util/errors.js';
 import { ident, literal } from '../kernel/util/sql.js';
 import type { PipelineDefinition } from '../kernel/pipeline/definition.js';
 import { inputRange } from './partitions.js';
-import { recordPartitionRun, type RunReason } from './ledger.js';
-import { clearPartitionStates, writePartitionState } from './state.js';
+import { recordPartitionRun, recordPartitionRuns, type RunReason } from './ledger.js';
+import { clearPartitionStates, writePartitionStates } from './state.js';
 import type { Task } from './tasks.js';
 
 /** How one partition of a run went. */
@@ -49,6 +49,14 @@ export async function prepareTable(
   return { target, rebuild: true };
 }
 
+/** What a partition's success records: the rows and checksum it was left with, and how long it took. */
+export interface Success {
+  task: Task;
+  rows: number;
+  checksum: string;
+  durationMs: number;
+}
+
 /** A partition's success: its state (what freshness is judged by) and its ledger row, in the caller's transaction. */
 export async function recordSuccess(
   connection: Connection,
@@ -58,28 +66,39 @@ export async function recordSuccess(
   checksum: string,
   durationMs: number,
 ): Promise<void> {
-  const { pipeline, partition, inputVersion } = task;
-  await writePartitionState(connection, {
-    pipeline: pipeline.name,
-    partition,
-    definitionHash: pipeline.definitionHash,
-    inputVersion,
-    rows,
-    checksum,
+  await recordSuccesses(connection, runId, [{ task, rows, checksum, durationMs }]);
+}
+
+/** Several partitions' successes, two statements in all, in the caller's transaction. */
+export async function recordSuccesses(connection: Connection, runId: number, successes: readonly Success[]): Promise<void> {
+  await writePartitionStates(
+    connection,
+    successes.map(({ task, rows, checksum }) => ({
+      pipeline: task.pipeline.name,
+      partition: task.partition,
+      definitionHash: task.pipeline.definitionHash,
+      inputVersion: task.inputVersion,
+      rows,
+      checksum,
+      runId,
+    })),
+  );
+  await recordPartitionRuns(
+    connection,
     runId,
-  });
-  await recordPartitionRun(connection, runId, {
-    pipeline: pipeline.name,
-    partition,
-    reason: task.reason,
-    status: 'succeeded',
-    rows,
-    checksum,
-    definitionHash: pipeline.definitionHash,
-    inputVersion,
-    error: null,
-    durationMs,
-  });
+    successes.map(({ task, rows, checksum, durationMs }) => ({
+      pipeline: task.pipeline.name,
+      partition: task.partition,
+      reason: task.reason,
+      status: 'succeeded' as const,
+      rows,
+      checksum,
+      definitionHash: task.pipeline.definitionHash,
+      inputVersion: task.inputVersion,
+      error: null,
+      durationMs,
+    })),
+  );
 }
 
 /** A partition's failure, in the ledger only: its state (and its rows) stay as they were. */
@@ -208,9 +227,10 @@ export async function finishRebuild(
     await connection.run(`DROP TABLE ${ident(pipeline.name)}`);
     await connection.run(`ALTER TABLE ${ident(target)} RENAME TO ${ident(pipeline.name)}`);
     await clearPartitionStates(connection, pipeline.name);
-    for (const task of tasks) {
+    const successes = tasks.map((task) => {
       const result = mine.find((r) => r.partition === task.partition) as PartitionRun;
-      await recordSuccess(connection, runId, task, result.rows ?? 0, result.checksum ?? '', result.durationMs);
-    }
+      return { task, rows: result.rows ?? 0, checksum: result.checksum ?? '', durationMs: result.durationMs };
+    });
+    await recordSuccesses(connection, runId, successes);
   });
 }

@@ -1,6 +1,6 @@
 import type { Connection } from '../kernel/workspace/db.js';
 import { isoTime } from '../kernel/workspace/catalog.js';
-import { ident } from '../kernel/util/sql.js';
+import { ident, literal } from '../kernel/util/sql.js';
 
 /**
  * Partition state: for each pipeline partition, its last successful run and what it ran against (the definition's
@@ -20,19 +20,25 @@ export interface PartitionState {
 
 /** Inside the caller's transaction, with the partition's rows and its ledger row. */
 export async function writePartitionState(connection: Connection, state: PartitionState): Promise<void> {
-  await connection.run(
-    `INSERT OR REPLACE INTO pipeline_partitions
-     VALUES ($pipeline, CAST($partition AS DATE), $hash, $version, $rows, $checksum, $run, now())`,
-    {
-      pipeline: state.pipeline,
-      partition: state.partition,
-      hash: state.definitionHash,
-      version: state.inputVersion,
-      rows: state.rows,
-      checksum: state.checksum,
-      run: state.runId,
-    },
+  await writePartitionStates(connection, [state]);
+}
+
+/** Several partitions' states in one statement, inside the caller's transaction. */
+export async function writePartitionStates(connection: Connection, states: readonly PartitionState[]): Promise<void> {
+  if (states.length === 0) return;
+  const values = states.map((s) =>
+    [
+      literal(s.pipeline),
+      `CAST(${literal(s.partition)} AS DATE)`,
+      literal(s.definitionHash),
+      literal(s.inputVersion),
+      Number(s.rows),
+      literal(s.checksum),
+      Number(s.runId),
+      'now()',
+    ].join(', '),
   );
+  await connection.run(`INSERT OR REPLACE INTO pipeline_partitions VALUES (${values.join('), (')})`);
 }
 
 /** Forgets every partition of a pipeline (its table was replaced whole; the new partitions' states follow). */

@@ -25,7 +25,8 @@ function statementResult(names: string[], rows: unknown[][]): string {
   return `SELECT * FROM (VALUES ${body}) AS t(${names.map((n) => ident(n)).join(', ')})`;
 }
 
-interface QueryResult {
+/** A held result: its table, on the connection that holds it (temporary tables live on one connection). */
+export interface QueryResult {
   id: string;
   connection: Connection;
   table: string;
@@ -133,6 +134,13 @@ export class QueryResults {
 
   closeAll(): void {
     for (const id of [...this.results.keys()]) this.close(id);
+  }
+
+  /** A held result, for reading it sorted, filtered or profiled (result-views.ts); counts as a use of it. */
+  source(queryId: string): QueryResult {
+    const result = this.get(queryId);
+    result.usedAt = Date.now();
+    return result;
   }
 
   private get(queryId: string): QueryResult {

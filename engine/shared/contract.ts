@@ -3,6 +3,7 @@ import type { Scorecard, ScorecardValue } from './scorecard.js';
 import { NotebookSchema } from './notebook-format.js';
 import { GRAINS } from './calendar.js';
 import { ProgressSchema, type Progress } from './progress.js';
+import { ArrangeParamsSchema, ArrangeResultSchema, ProfileSchema } from './result-view.js';
 
 /**
  * The one contract between the app and the engine: every request a renderer can make, its parameters
@@ -286,9 +287,24 @@ export const METHODS = {
     }),
   },
   'query.page': {
-    params: z.object({ queryId: z.string(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(5000) }),
+    // view: a sorted or filtered view of the result (query.arrange), paged instead of the result as it ran.
+    params: z.object({
+      queryId: z.string(),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(5000),
+      view: z.string().optional(),
+    }),
     result: z.object({ offset: z.number(), rows: z.array(z.array(Json)) }),
   },
+  /** Sorts and filters a held result in DuckDB; the grid then pages the view it answers with. */
+  'query.arrange': { params: ArrangeParamsSchema, result: ArrangeResultSchema },
+  /** One column's profile (of the view when one is given): nulls, distinct values, top values, a histogram or timeline. */
+  'query.profile': {
+    params: z.object({ queryId: z.string(), view: z.string().optional(), column: z.string().min(1) }),
+    result: ProfileSchema,
+  },
+  /** Per column, the value of the result that reads longest (over a sample of rows across it), for fitting widths. */
+  'query.widest': { params: z.object({ queryId: z.string() }), result: z.object({ values: z.array(Json) }) },
   'query.close': { params: z.object({ queryId: z.string() }), result: z.object({}) },
   'export.file': {
     params: z.object({ source: ExportSource, path: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv') }),
@@ -404,6 +420,8 @@ export const METHOD_NAMES = Object.keys(METHODS) as Method[];
 export const LONG_RUNNING: readonly Method[] = [
   'lake.import',
   'query.run',
+  'query.arrange',
+  'query.profile',
   'export.file',
   'export.prepare',
   'pipelines.run',

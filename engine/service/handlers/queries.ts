@@ -5,6 +5,7 @@ import { exportData, exportQuery, type ExportResult } from '../../batch/export.j
 import type { Params } from '../../shared/contract.js';
 import type { WorkspaceSession } from '../session.js';
 import type { Handlers, RequestContext } from './handler.js';
+import { ResultViews } from '../result-views.js';
 
 type ExportSource = Params<'export.file'>['source'];
 
@@ -27,14 +28,33 @@ async function exportTo(
 /** SQL cells: results held and read a page at a time, and exports of them to a file or (browser mode) a download. */
 export function queryHandlers(
   session: WorkspaceSession,
-): Handlers<'query.run' | 'query.page' | 'query.close' | 'export.file' | 'export.prepare'> {
+): Handlers<
+  | 'query.run'
+  | 'query.page'
+  | 'query.arrange'
+  | 'query.profile'
+  | 'query.widest'
+  | 'query.close'
+  | 'export.file'
+  | 'export.prepare'
+> {
+  const views = new ResultViews(
+    () => session.queries,
+    () => session.workspace.settings.timezone,
+  );
   return {
     'query.run': async ({ sql }, context) => {
       const result = await session.queries.run(sql, { signal: context.signal, onProgress: context.progress });
       if (result.statement !== 'select') session.changed('workspace');
       return result;
     },
-    'query.page': async ({ queryId, offset, limit }) => session.queries.page(queryId, offset, limit),
+    'query.page': async ({ queryId, offset, limit, view }) =>
+      view === undefined ? session.queries.page(queryId, offset, limit) : views.page(queryId, view, offset, limit),
+    'query.arrange': async ({ queryId, sort, filters }, context) =>
+      views.arrange(queryId, sort, filters, { signal: context.signal, onProgress: context.progress }),
+    'query.profile': async ({ queryId, view, column }, context) =>
+      views.profile(queryId, view, column, { signal: context.signal }),
+    'query.widest': async ({ queryId }) => ({ values: await views.widest(queryId) }),
     'query.close': async ({ queryId }) => {
       session.queries.close(queryId);
       return {};
