@@ -248,6 +248,24 @@ describe('a series split by a column', () => {
     ]);
   });
 
+  it('orders each series by the axis categories, whatever order its rows came in', () => {
+    const data = buildChartData(
+      [col('country', 'VARCHAR'), col('device', 'VARCHAR'), col('visits', 'BIGINT', true)],
+      [
+        ['NL', 'mobile', 3],
+        ['DE', 'desktop', 2],
+        ['DE', 'mobile', 1],
+        ['NL', 'desktop', 5],
+      ],
+      { type: 'line', x: 'country', y: ['visits'], split: 'device' },
+    );
+    expect(data.labels).toEqual(['NL', 'DE']);
+    expect(data.series.map((s) => [s.label, s.points.map((p) => p.x)])).toEqual([
+      ['desktop', ['NL', 'DE']],
+      ['mobile', ['NL', 'DE']],
+    ]);
+  });
+
   it('draws the six largest values and names the rest; with two y columns, the three largest', () => {
     const cols = [col('day', 'DATE'), col('k', 'VARCHAR'), col('a', 'BIGINT', true), col('b', 'BIGINT', true)];
     // k = g1 … g8 with a = 1 … 8 on one day: g8 is largest.

@@ -271,9 +271,14 @@ export function buildChartData(columns: Column[], rows: unknown[][], selection: 
     else seen.add(key);
   }
 
+  const labels = axis === 'category' ? [...new Set(placed.map((p) => p.x as string))] : [];
+  const position = new Map(labels.map((label, i) => [label, i]));
   const series: Series[] = [];
   for (const group of drawn) {
-    const own = splitIndex >= 0 ? placed.filter((p) => groupOf(p.row) === group) : placed;
+    let own = splitIndex >= 0 ? placed.filter((p) => groupOf(p.row) === group) : placed;
+    // A series' rows can come in another order than the axis's categories; its line follows the axis.
+    if (splitIndex >= 0 && axis === 'category')
+      own = [...own].sort((a, b) => position.get(a.x as string)! - position.get(b.x as string)!);
     for (const { name, index } of yIndexes) {
       const label = splitIndex < 0 ? name : yIndexes.length > 1 ? `${group} · ${name}` : group;
       series.push({
@@ -287,7 +292,7 @@ export function buildChartData(columns: Column[], rows: unknown[][], selection: 
   return {
     axis,
     dateOnly,
-    labels: axis === 'category' ? [...new Set(placed.map((p) => p.x as string))] : [],
+    labels,
     series,
     skipped: rows.length - placed.length,
     hidden,
