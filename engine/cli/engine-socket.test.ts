@@ -6,6 +6,7 @@ import { tempDir } from '../testing/fixtures.js';
 import { runCli, spawnCli } from '../testing/cli.js';
 import { startServe, type ServeChild } from '../testing/serve.js';
 import { engineSocketPath } from '../server/socket-wire.js';
+import { socketAnswers } from '../server/engine-socket.js';
 import type { EngineEvent } from '../shared/contract.js';
 
 // The CLI beside a running app: a real `recount serve` child process holds the workspace, and every command is run
@@ -195,5 +196,37 @@ describe('the CLI beside a running engine', () => {
     await until(() => beside.stderr().includes('the CLI cannot run its commands in this engine'), 'the warning');
     expect(beside.stderr()).toContain(`${socket} is where the engine's socket goes, but it is not a socket`);
     expect(await readFile(socket, 'utf8')).toBe('not a socket');
+  }, 240_000);
+
+  it('runs import, status, query and export beside `recount tail`, and refuses what a tail cannot run', async () => {
+    const log = join(root.dir, 'events.log');
+    const d = await generated('d.ndjson', 41, '2026-10-01', 2, 500);
+    await writeFile(log, (await readFile(d.path, 'utf8')).split('\n').slice(0, 20).join('\n') + '\n');
+    const tail = spawnCli(['tail', log, '--workspace', ws, '--json', '--from-start']);
+    const exit = new Promise<number | null>((r) => tail.on('close', r));
+    let stderr = '';
+    tail.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const socket = engineSocketPath(ws);
+    for (const end = Date.now() + 60_000; !(await socketAnswers(socket));) {
+      if (Date.now() > end) throw new Error(`the tail never listened: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const imported = await cli('import', d.path, '--json');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ rows: d.truth.lines, rejected: 0 });
+    expect((await cli('status')).code).toBe(0);
+    const counted = await cli('query', 'SELECT count(DISTINCT event_id) AS n FROM events', '--format', 'csv');
+    expect(counted).toMatchObject({ code: 0, stdout: `n\r\n${d.truth.events.length}\r\n` });
+    const out = join(root.dir, 'types.csv');
+    expect((await cli('export', 'SELECT count(DISTINCT event_type) AS types FROM events', '--out', out)).code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(`types\r\n${new Set(d.truth.events.map((e) => e.event_type)).size}\r\n`);
+    const compared = await cli('compare', 'daily_visits', '--log', log);
+    expect(compared.code).toBe(1);
+    expect(compared.stderr).toBe(
+      'recount: recount tail holds this workspace, and runs beside it only import, run, status, runs, query and export: stop it for this one\n',
+    );
+    tail.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(await gone(socket)).toBe(true);
   }, 240_000);
 });

@@ -19,6 +19,8 @@ import {
   workspaceOption,
 } from '../common.js';
 import type { EngineClient } from '../engine-client.js';
+import { WorkspaceEngine } from '../../service/workspace-engine.js';
+import { listenEngineSocket } from '../../server/engine-socket.js';
 
 /**
  * An engine compares and recounts the log it follows, and no other: a command about another log cannot run while the
@@ -108,6 +110,12 @@ export function registerLive(program: Command): void {
             modes,
           });
           for (const w of session.warnings) process.stderr.write(`recount: ${w}\n`);
+          // A cron job's import and run beside a long tail: the CLI runs them in this process, over the socket.
+          const engine = new WorkspaceEngine(workspace, 'recount tail');
+          const socket = await listenEngineSocket(engine).catch((error: Error) => {
+            process.stderr.write(`recount: the CLI cannot run its commands beside this tail: ${error.message}\n`);
+            return undefined;
+          });
           session.onWarning = (w) => {
             if (options.json) process.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
             process.stderr.write(`recount: ${w}\n`);
@@ -129,6 +137,8 @@ export function registerLive(program: Command): void {
             });
           } finally {
             if (redraw) clearInterval(redraw);
+            await socket?.close();
+            engine.close();
             await session.close();
           }
           const c = session.view.counters;
