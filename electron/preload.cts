@@ -38,6 +38,7 @@ const METHOD_NAMES = [
   'reconcile.recount',
   'notebooks.list',
   'notebooks.read',
+  'notebooks.results',
   'notebooks.save',
   'notebooks.create',
   'notebooks.rename',

@@ -9,6 +9,7 @@ import { displayConverter, resultColumn, type ResultColumn } from '../kernel/uti
 import type { OperationOptions } from '../shared/progress.js';
 import { parseStatement } from '../kernel/pipeline/ast.js';
 import { summaryTables } from '../batch/state.js';
+import { tablesRead } from './table-reads.js';
 
 /** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
 function statementResult(names: string[], rows: unknown[][]): string {
@@ -49,8 +50,17 @@ export class QueryResults {
   async run(
     sql: string,
     options: OperationOptions = {},
-  ): Promise<{ queryId: string; columns: ResultColumn[]; rowCount: number; elapsedMs: number; statement: string }> {
+  ): Promise<{
+    queryId: string;
+    columns: ResultColumn[];
+    rowCount: number;
+    elapsedMs: number;
+    statement: string;
+    ranAt: string;
+    tables: string[];
+  }> {
     const started = performance.now();
+    const ranAt = new Date().toISOString();
     // SQL cells run the analyst's own SQL, as the DuckDB CLI does: that is the notebook's purpose, by design.
     // DuckDB's allowed_directories and lock_configuration are instance-wide, so confining cells would also stop
     // imports from reading the user's files. What keeps this safe is that only the user's own window can reach the
@@ -62,6 +72,8 @@ export class QueryResults {
       const parsed = await parseStatement(connection, sql);
       const isSelect = parsed.ok && (parsed.statement.type === 'SELECT_NODE' || parsed.statement.type === 'SET_OPERATION_NODE');
       const body = sql.trim().replace(/;\s*$/, '');
+      // Which tables it reads, for telling when its result goes stale; never a reason for the query to fail.
+      const tables = await tablesRead(connection, body).catch(() => [] as string[]);
       if (isSelect) {
         // Bound on its own first, so that an error points into the analyst's SQL, not into the wrapper below.
         await connection.raw.prepare(body);
@@ -93,6 +105,8 @@ export class QueryResults {
         rowCount: result.rowCount,
         elapsedMs: Math.round(performance.now() - started),
         statement: isSelect ? 'select' : 'statement',
+        ranAt,
+        tables,
       };
     } catch (error) {
       connection.close();

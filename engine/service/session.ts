@@ -103,6 +103,11 @@ export class WorkspaceSession {
     this.emit({ type: 'workspace.changed', what });
   }
 
+  /** Tables whose data changed, now: the cells that read them are stale until they run again. */
+  tablesChanged(tables: readonly string[]): void {
+    if (tables.length > 0) this.emit({ type: 'tables.changed', tables: [...tables], at: new Date().toISOString() });
+  }
+
   /** A prepared download (browser mode), to be served once. */
   addDownload(id: string, download: { path: string; filename: string }): void {
     this.downloads.set(id, download);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Scorecard, ScorecardValue } from './scorecard.js';
 import { NotebookSchema } from './notebook-format.js';
+import { SavedCompareSchema, SavedSqlSchema } from './saved-results.js';
 import { GRAINS } from './calendar.js';
 import { ProgressSchema, type Progress } from './progress.js';
 import { ArrangeParamsSchema, ArrangeResultSchema, ProfileSchema } from './result-view.js';
@@ -150,6 +151,13 @@ const ReconciliationSchema = z.object({
   events: z.record(z.string(), z.record(z.string(), z.array(z.union([z.string(), z.number()])))).optional(),
 });
 
+/** A cell's last result, as the engine kept it (saved-results.ts); a compare cell's is a whole reconciliation. */
+export const SavedResultSchema = z.discriminatedUnion('kind', [
+  SavedSqlSchema,
+  SavedCompareSchema.extend({ result: ReconciliationSchema }),
+]);
+export type SavedResult = z.infer<typeof SavedResultSchema>;
+
 const NotebookInfoSchema = z.object({ name: z.string(), title: z.string(), modified: z.string() });
 const NotebookName = z
   .string()
@@ -277,13 +285,18 @@ export const METHODS = {
     ),
   },
   'query.run': {
-    params: z.object({ sql: z.string().min(1), cellId: z.string().optional() }),
+    // notebook and cellId: the cell this runs for; the engine then keeps the result's first rows for the notebook's next open.
+    params: z.object({ sql: z.string().min(1), cellId: z.string().optional(), notebook: NotebookName.optional() }),
     result: z.object({
       queryId: z.string(),
       columns: z.array(ColumnSchema),
       rowCount: z.number(),
       elapsedMs: z.number(),
       statement: z.string(),
+      /** When it started: a table that changes after this makes the result stale. */
+      ranAt: IsoTime,
+      /** The tables and views the statement read, as DuckDB bound it. */
+      tables: z.array(z.string()),
     }),
   },
   'query.page': {
@@ -383,7 +396,14 @@ export const METHODS = {
   },
   'reconcile.compare': {
     // throughLine: compare as of a recount (the log as far as that recount imported it), while a writer goes on.
-    params: z.object({ pipeline: z.string(), ids: z.boolean().optional(), throughLine: z.number().int().min(0).optional() }),
+    // notebook and cellId: the compare cell this runs for, whose result the engine keeps for the notebook's next open.
+    params: z.object({
+      pipeline: z.string(),
+      ids: z.boolean().optional(),
+      throughLine: z.number().int().min(0).optional(),
+      notebook: NotebookName.optional(),
+      cellId: z.string().optional(),
+    }),
     result: ReconciliationSchema,
   },
   'reconcile.recount': {
@@ -401,6 +421,11 @@ export const METHODS = {
     result: ScorecardSchema,
   },
   'notebooks.list': { params: z.object({}), result: z.array(NotebookInfoSchema) },
+  /** Each cell's last result as the engine kept it, and when the tables they read last changed. */
+  'notebooks.results': {
+    params: z.object({ name: NotebookName }),
+    result: z.object({ results: z.array(SavedResultSchema), changes: z.record(z.string(), IsoTime) }),
+  },
   'notebooks.read': {
     params: z.object({ name: NotebookName }),
     result: z.object({ name: z.string(), notebook: NotebookSchema, text: z.string() }),
@@ -435,6 +460,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('live.update'), pipeline: z.string(), mode: z.enum(['naive', 'exact']), rows: z.array(Row) }),
   z.object({ type: z.literal('live.state'), state: LiveStateSchema }),
   z.object({ type: z.literal('workspace.changed'), what: z.enum(['lake', 'pipelines', 'notebooks', 'workspace']) }),
+  /** Tables whose data changed (an import committed, partitions written, a recount), and when: cells that read them are stale. */
+  z.object({ type: z.literal('tables.changed'), tables: z.array(z.string()), at: IsoTime }),
 ]);
 export type EngineEvent = z.infer<typeof EventSchema>;
 

@@ -40,10 +40,41 @@ export const CellSchema = z.discriminatedUnion('kind', [
 ]);
 export type Cell = z.infer<typeof CellSchema>;
 
-export const NotebookSchema = z.object({ title: z.string(), cells: z.array(CellSchema) });
+/**
+ * How a notebook behaves, written under its title as an HTML comment (`<!-- recount {"runOnOpen":true} -->`), which
+ * Markdown viewers do not show. runOnOpen: run every cell when the notebook opens; without it, cells show their saved
+ * results, as notebooks show saved outputs.
+ */
+export const NotebookSettingsSchema = z.object({ runOnOpen: z.boolean().optional() }).strict();
+export type NotebookSettings = z.infer<typeof NotebookSettingsSchema>;
+
+export const NotebookSchema = z.object({
+  title: z.string(),
+  cells: z.array(CellSchema),
+  settings: NotebookSettingsSchema.optional(),
+});
 export type Notebook = z.infer<typeof NotebookSchema>;
 
 const FENCE = /^(`{3,}|~{3,})\s*([a-z]+)\s*(\{.*\})?\s*$/;
+const SETTINGS = /^<!--\s*recount\s+(\{.*\})\s*-->\s*$/;
+
+function parseSettings(json: string, line: number): NotebookSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new NotebookFormatError(`the notebook's settings are not valid JSON (${(error as Error).message})`, line);
+  }
+  const parsed = NotebookSettingsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new NotebookFormatError(
+      `notebook settings: ${issue?.path.join('.') || 'settings'} ${issue?.message ?? 'invalid'}`,
+      line,
+    );
+  }
+  return parsed.data;
+}
 
 export class NotebookFormatError extends Error {
   constructor(
@@ -66,6 +97,7 @@ export function parseNotebook(text: string, fallbackTitle = 'Untitled'): Noteboo
   const cells: Cell[] = [];
   let prose: string[] = [];
   let title: string | undefined;
+  let notebookSettings: NotebookSettings | undefined;
   const flushProse = () => {
     const body = prose.join('\n').replace(/^\n+|\n+$/g, '');
     if (body) cells.push({ kind: 'markdown', id: newCellId('markdown'), text: body });
@@ -75,6 +107,11 @@ export function parseNotebook(text: string, fallbackTitle = 'Untitled'): Noteboo
     const line = lines[i] as string;
     const fence = FENCE.exec(line);
     const kind = fence?.[2] as CellKind | undefined;
+    const settingsLine = SETTINGS.exec(line);
+    if (settingsLine) {
+      notebookSettings = { ...notebookSettings, ...parseSettings(settingsLine[1] as string, i + 1) };
+      continue;
+    }
     if (!fence || !kind || kind === 'markdown' || !(CELL_KINDS as readonly string[]).includes(kind)) {
       if (title === undefined && cells.length === 0 && prose.every((p) => p.trim() === '') && /^#\s+/.test(line)) {
         title = line.replace(/^#\s+/, '').trim();
@@ -116,7 +153,8 @@ export function parseNotebook(text: string, fallbackTitle = 'Untitled'): Noteboo
     cells.push(parsed.data);
   }
   flushProse();
-  return { title: title ?? fallbackTitle, cells };
+  const settings = notebookSettings && Object.keys(notebookSettings).length ? { settings: notebookSettings } : {};
+  return { title: title ?? fallbackTitle, cells, ...settings };
 }
 
 function fenceFor(body: string): string {
@@ -128,6 +166,8 @@ function fenceFor(body: string): string {
 /** Writes a notebook back as Markdown; parse(serialize(n)) gives n again. */
 export function serializeNotebook(notebook: Notebook): string {
   const out: string[] = [`# ${notebook.title}`, ''];
+  const settings = notebook.settings?.runOnOpen ? { runOnOpen: true } : {};
+  if (Object.keys(settings).length) out.push(`<!-- recount ${JSON.stringify(settings)} -->`, '');
   for (const cell of notebook.cells) {
     if (cell.kind === 'markdown') {
       out.push(cell.text, '');

@@ -2,6 +2,7 @@ import { importFiles } from '../../lake/import.js';
 import { rejectsOf } from '../../lake/catalog.js';
 import type { WorkspaceSession } from '../session.js';
 import { importSummaryResult } from '../shapes.js';
+import { changedByImport } from '../cell-results.js';
 import type { Handlers } from './handler.js';
 
 /** Imports into the lake, and the lines it rejected. */
@@ -17,6 +18,7 @@ export function lakeHandlers(session: WorkspaceSession): Handlers<'lake.import' 
         onProgress: context.progress,
       });
       session.changed('lake');
+      session.tablesChanged(changedByImport(summary));
       return importSummaryResult(summary);
     },
     'lake.rejects': async ({ importId, limit }) =>

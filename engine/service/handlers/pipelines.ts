@@ -3,6 +3,7 @@ import { workspaceStatus } from '../../batch/status.js';
 import { runHistory } from '../../batch/history.js';
 import type { WorkspaceSession } from '../session.js';
 import type { Handlers, ParsedParams } from './handler.js';
+import { changedByRun } from '../cell-results.js';
 
 /** How a run from the app reads in the run history: as the CLI command that would do the same. */
 function runCommand(params: ParsedParams<'pipelines.run'>): string {
@@ -35,6 +36,7 @@ export function pipelineHandlers(session: WorkspaceSession): Handlers<'pipelines
         onProgress: context.progress,
       });
       session.changed('pipelines');
+      session.tablesChanged(changedByRun(result));
       return result;
     },
     'pipelines.runs': async ({ limit }) => runHistory(session.workspace, limit),

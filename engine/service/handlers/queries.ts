@@ -5,6 +5,7 @@ import { exportData, exportQuery, type ExportResult } from '../../batch/export.j
 import type { Params } from '../../shared/contract.js';
 import type { WorkspaceSession } from '../session.js';
 import type { Handlers, RequestContext } from './handler.js';
+import { cellKey, keepSqlResult } from '../cell-results.js';
 import { ResultViews } from '../result-views.js';
 
 type ExportSource = Params<'export.file'>['source'];
@@ -43,9 +44,11 @@ export function queryHandlers(
     () => session.workspace.settings.timezone,
   );
   return {
-    'query.run': async ({ sql }, context) => {
+    'query.run': async ({ sql, cellId, notebook }, context) => {
       const result = await session.queries.run(sql, { signal: context.signal, onProgress: context.progress });
       if (result.statement !== 'select') session.changed('workspace');
+      const key = cellKey({ notebook, cellId });
+      if (key) await keepSqlResult(session, key, sql, result);
       return result;
     },
     'query.page': async ({ queryId, offset, limit, view }) =>

@@ -9,8 +9,18 @@ export interface Compared {
   result: Reconciliation;
   /** When the answer came, in milliseconds since the epoch. */
   at: number;
+  /** When it was asked for (ISO 8601): a table changed after this makes it stale. */
+  ranAt: string;
   /** Set when the comparison is as of a recount: the log through the line that recount imported. */
   through: number | undefined;
+  /** A comparison saved by an earlier run, shown when the notebook opened. */
+  saved?: boolean;
+}
+
+/** The compare cell a comparison is for: the engine keeps its result for the notebook's next open. */
+export interface CompareCellKey {
+  notebook: string;
+  cellId: string;
 }
 
 export type EventIds = NonNullable<Reconciliation['events']>;
@@ -39,14 +49,17 @@ export class Comparison {
   constructor(
     client: Client,
     private readonly pipeline: () => string,
+    cell: () => CompareCellKey | undefined = () => undefined,
   ) {
     this.comparing = new Operation(async (asked, { signal, onProgress }) => {
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp read once, not state
+      const ranAt = new Date().toISOString();
       const result = await client.call(
         'reconcile.compare',
-        { pipeline: asked.pipeline, ...through(asked.through) },
+        { pipeline: asked.pipeline, ...through(asked.through), ...cell() },
         { signal, onProgress },
       );
-      return { ...asked, result, at: Date.now() };
+      return { ...asked, result, at: Date.now(), ranAt };
     });
 
     this.recounting = new Operation(async ({ metric }, { signal, onProgress }) => {
@@ -66,6 +79,18 @@ export class Comparison {
       );
       return { events: answer.events ?? {}, of };
     });
+  }
+
+  /** Shows a comparison an earlier run saved, until the cell compares again. */
+  restore(saved: { pipeline: string; ranAt: string; through?: number | undefined; result: Reconciliation }): void {
+    this.comparing.value = {
+      pipeline: saved.pipeline,
+      result: saved.result,
+      at: Date.parse(saved.ranAt),
+      ranAt: saved.ranAt,
+      through: saved.through,
+      saved: true,
+    };
   }
 
   get result(): Reconciliation | undefined {

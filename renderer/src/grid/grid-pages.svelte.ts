@@ -1,4 +1,5 @@
-import type { Client } from '../api';
+import { EngineError, type Client } from '../api';
+import { formatCount } from '../ui/format';
 import { PageLoader } from './page-cache';
 
 type Row = unknown[];
@@ -16,18 +17,29 @@ export class ResultPages {
 
   constructor(private readonly client: Client) {}
 
-  /** A loader for one result, starting from an empty cache; `use` makes it the one shown. */
-  open(queryId: string, rowCount: number): PageLoader<Row> {
-    return new PageLoader<Row>(
-      (offset, limit) => this.client.call('query.page', { queryId, offset, limit }).then((p) => p.rows),
-      {
-        pageSize: PAGE_SIZE,
-        maxPages: MAX_PAGES,
-        rowCount,
-        onLoad: () => this.version++,
-        onError: (error) => (this.error = error),
-      },
-    );
+  /**
+   * A loader for one result, starting from an empty cache; `use` makes it the one shown. A saved result's rows come
+   * from what was saved of it; past them, the cell has to run again (said as the engine says it of a result let go).
+   */
+  open(queryId: string, rowCount: number, saved?: Row[]): PageLoader<Row> {
+    const fetch = saved
+      ? (offset: number, limit: number) =>
+          offset + limit <= saved.length || saved.length >= rowCount
+            ? Promise.resolve(saved.slice(offset, offset + limit))
+            : Promise.reject(
+                new EngineError({
+                  message: `Only the first ${formatCount(saved.length)} rows of this saved result were kept; run the cell again to see the rest`,
+                  code: 'result-gone',
+                }),
+              )
+      : (offset: number, limit: number) => this.client.call('query.page', { queryId, offset, limit }).then((p) => p.rows);
+    return new PageLoader<Row>(fetch, {
+      pageSize: PAGE_SIZE,
+      maxPages: MAX_PAGES,
+      rowCount,
+      onLoad: () => this.version++,
+      onError: (error) => (this.error = error),
+    });
   }
 
   use(loader: PageLoader<Row>): void {

@@ -1,8 +1,34 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { newCellId, type Cell, type CellKind, type Notebook } from '../../../engine/shared/notebook-format';
+import {
+  newCellId,
+  type Cell,
+  type CellKind,
+  type Notebook,
+  type NotebookSettings,
+} from '../../../engine/shared/notebook-format';
+import { mergeChanges, staleTables, type TableChanges } from '../../../engine/shared/saved-results';
 import type { Client, Result } from '../api';
 
-export type CellResult = Result<'query.run'>;
+/**
+ * A SQL cell's result: held by the engine (read a page at a time by query id), or saved by an earlier run and shown
+ * when the notebook opens (`saved`: its first rows; the engine holds nothing for it until the cell runs again).
+ */
+export type CellResult = Result<'query.run'> & { saved?: unknown[][] };
+export type SavedCompare = Extract<Result<'notebooks.results'>['results'][number], { kind: 'compare' }>;
+
+/** When what a cell shows was computed and from which tables (for cells whose result is not a SQL result). */
+export interface Ran {
+  ranAt: string;
+  tables: string[];
+  saved: boolean;
+}
+
+/** How current what a cell shows is: when it ran, whether it is a saved result, and the tables changed since. */
+export interface Freshness {
+  ranAt: string;
+  saved: boolean;
+  stale: string[];
+}
 export type Runner = (options?: { signal?: AbortSignal }) => Promise<void>;
 
 const SAVE_DELAY_MS = 700;
@@ -46,7 +72,16 @@ export class NotebookDoc {
   saveError = $state<unknown>();
   runningAll = $state(false);
   focused = $state<string>();
+  settings = $state<NotebookSettings>({});
+  /** When each table last changed, as far as this window has heard (saved results' tables, then the engine's events). */
+  changes = $state.raw<TableChanges>({});
   readonly results = new SvelteMap<string, CellResult>();
+  /** Compare cells' runs (a SQL cell's is its result). */
+  readonly ran = new SvelteMap<string, Ran>();
+  /** Saved comparisons, for each compare cell to take when it mounts. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- handed over once, nothing renders from it
+  readonly savedCompares = new Map<string, SavedCompare>();
+  private readonly offChanges: () => void;
   // Not state: runners are callbacks, nothing renders from them.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private runners = new Map<string, Runner>();
@@ -61,15 +96,84 @@ export class NotebookDoc {
     this.name = name;
     this.title = notebook.title;
     this.cells = notebook.cells;
+    this.settings = notebook.settings ?? {};
+    // Listening before the saved results are read: a change announced meanwhile still counts.
+    this.offChanges = client.on('tables.changed', (e) => (this.changes = mergeChanges(this.changes, e.tables, e.at)));
   }
 
+  /** Opens a notebook with its cells' saved results in place, so that it shows them before anything runs. */
   static async open(client: Client, name: string): Promise<NotebookDoc> {
     const { notebook } = await client.call('notebooks.read', { name });
-    return new NotebookDoc(client, name, notebook);
+    const doc = new NotebookDoc(client, name, notebook);
+    // Without saved results the notebook still opens; its cells run as on a first open.
+    const saved = await client.call('notebooks.results', { name }).catch(() => undefined);
+    if (saved) doc.restore(saved);
+    return doc;
+  }
+
+  /** Takes the saved results that are still this notebook's: a SQL cell's only while it holds the SQL that ran. */
+  restore(saved: Result<'notebooks.results'>): void {
+    for (const [table, at] of Object.entries(saved.changes)) this.changes = mergeChanges(this.changes, [table], at);
+    for (const r of saved.results) {
+      const cell = this.cell(r.cellId);
+      if (r.kind === 'sql' && cell?.kind === 'sql' && cell.sql.trim() === r.sql.trim() && !this.results.has(r.cellId)) {
+        this.results.set(r.cellId, {
+          queryId: `saved:${r.cellId}`,
+          columns: r.columns,
+          rowCount: r.rowCount,
+          elapsedMs: r.elapsedMs,
+          statement: r.statement,
+          ranAt: r.ranAt,
+          tables: r.tables,
+          saved: r.rows,
+        });
+      } else if (r.kind === 'compare' && cell?.kind === 'compare' && cell.pipeline === r.pipeline) {
+        this.savedCompares.set(r.cellId, r);
+        this.ran.set(r.cellId, { ranAt: r.ranAt, tables: r.tables, saved: true });
+      }
+    }
   }
 
   get snapshot(): Notebook {
-    return { title: this.title, cells: $state.snapshot(this.cells) as Cell[] };
+    const settings = this.settings.runOnOpen ? { settings: { runOnOpen: true } } : {};
+    return { title: this.title, cells: $state.snapshot(this.cells) as Cell[], ...settings };
+  }
+
+  /** Whether opening the notebook runs every cell (else cells show their saved results). */
+  setRunOnOpen(on: boolean): void {
+    this.settings = on ? { ...this.settings, runOnOpen: true } : {};
+    this.changed();
+  }
+
+  /** How current a cell's output is; a chart's is its source's. Undefined for a cell that has not run. */
+  freshness(id: string): Freshness | undefined {
+    const cell = this.cell(id);
+    if (!cell) return undefined;
+    if (cell.kind === 'chart')
+      return this.cell(cell.chart.source)?.kind === 'sql' ? this.freshness(cell.chart.source) : undefined;
+    const run = cell.kind === 'sql' ? this.results.get(id) : this.ran.get(id);
+    if (!run) return undefined;
+    return { ranAt: run.ranAt, saved: Boolean(run.saved), stale: staleTables(run.tables, run.ranAt, this.changes) };
+  }
+
+  /** A compare cell ran (or its run was replaced by a saved one): what its freshness is judged by. */
+  noteRun(id: string, ran: Ran | undefined): void {
+    if (ran) this.ran.set(id, ran);
+    else this.ran.delete(id);
+  }
+
+  /** Rows of a SQL cell's result: from the engine, or from what was saved of it (fewer rows than it had, perhaps). */
+  async page(result: CellResult, offset: number, limit: number, signal?: AbortSignal): Promise<unknown[][]> {
+    if (result.saved) return result.saved.slice(offset, offset + limit);
+    const page = await this.client.call('query.page', { queryId: result.queryId, offset, limit }, signal ? { signal } : {});
+    return page.rows;
+  }
+
+  /** Runs a cell again; a chart's source runs, and the chart redraws from its new result. */
+  async rerun(id: string): Promise<void> {
+    const cell = this.cell(id);
+    if (cell?.kind === 'chart') await this.run(cell.chart.source);
+    await this.run(id);
   }
 
   cell(id: string): Cell | undefined {
@@ -139,7 +243,7 @@ export class NotebookDoc {
   /** A cell's result replaces its previous one, which the engine can then let go. */
   setResult(id: string, result: CellResult | undefined): void {
     const previous = this.results.get(id);
-    if (previous && previous.queryId !== result?.queryId)
+    if (previous && !previous.saved && previous.queryId !== result?.queryId)
       void this.client.call('query.close', { queryId: previous.queryId }).catch(() => undefined);
     if (result) this.results.set(id, result);
     else this.results.delete(id);
@@ -156,12 +260,22 @@ export class NotebookDoc {
     await this.runners.get(id)?.(options);
   }
 
-  /** Runs every cell top to bottom; stops at the first that fails (its error shows in the cell). */
-  async runAll(signal?: AbortSignal): Promise<boolean> {
+  /**
+   * What opening the notebook runs: every cell when it is set to run on open; else only the cells with nothing saved
+   * to show (never run here, or their SQL changed since), while the others show their saved results.
+   */
+  async runOnOpen(signal?: AbortSignal): Promise<boolean> {
+    if (this.settings.runOnOpen) return this.runAll(signal);
+    return this.runAll(signal, (cell) => (cell.kind === 'sql' ? !this.results.has(cell.id) : !this.ran.has(cell.id)));
+  }
+
+  /** Runs every cell (that `which` picks) top to bottom; stops at the first that fails (its error shows in the cell). */
+  async runAll(signal?: AbortSignal, which: (cell: Cell) => boolean = () => true): Promise<boolean> {
     this.runningAll = true;
     try {
       for (const cell of this.cells) {
         if (signal?.aborted) return false;
+        if (!which(cell)) continue;
         const runner = this.runners.get(cell.id);
         if (!runner) continue;
         try {
@@ -191,6 +305,7 @@ export class NotebookDoc {
   }
 
   async close(): Promise<void> {
+    this.offChanges();
     await this.save();
     this.closed = true;
     for (const id of [...this.results.keys()]) this.setResult(id, undefined);
