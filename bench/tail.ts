@@ -6,11 +6,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { initWorkspace, openWorkspace } from '../engine/service/init.js';
 import { LiveSession } from '../engine/speed/session.js';
 import { simulate } from '../engine/generator/simulator.js';
+import { appendAtRate } from './append-writer.js';
 import { bareTail } from './bare-tail.js';
 import { BENCH_DIR, dataset } from './data.js';
 import type { Report } from './report.js';
@@ -37,33 +37,6 @@ async function cpuShare(kind: 'ours' | 'bare', log: string, workspace: string): 
   return ChildResult.parse(JSON.parse(last));
 }
 
-/**
- * The writer thread (live-writer.ts, as plain JavaScript: a worker thread does not get the tsx loader on Node 20):
- * appends lines at a fixed rate and records when each append completed.
- */
-const WRITER = `
-const { appendFileSync } = require('node:fs');
-const { workerData, parentPort } = require('node:worker_threads');
-const { log, lines, rate, times } = workerData;
-const appendedAt = new Float64Array(times);
-const clock = () => performance.timeOrigin + performance.now();
-const start = clock();
-let written = 0;
-const timer = setInterval(() => {
-  const due = Math.min(lines.length, Math.floor(((clock() - start) / 1000) * rate));
-  if (due > written) {
-    appendFileSync(log, lines.slice(written, due).join('\\n') + '\\n');
-    const at = clock();
-    for (let i = written; i < due; i++) appendedAt[i] = at;
-    written = due;
-  }
-  if (written >= lines.length) {
-    clearInterval(timer);
-    parentPort.postMessage({ done: written, seconds: (clock() - start) / 1000 });
-  }
-}, 5);
-`;
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
@@ -87,8 +60,7 @@ async function latencies(
     for (const line of lineNumbers) measured.push(now - (appendedAt[line - 1] as number));
     if (measured.length >= lines.length) finish();
   }, done);
-  const writer = new Worker(WRITER, { eval: true, workerData: { log, lines, rate: RATE, times: appendedAt.buffer } });
-  const written = await new Promise<{ done: number; seconds: number }>((resolve) => writer.once('message', resolve));
+  const written = await appendAtRate(log, lines, RATE, appendedAt.buffer as SharedArrayBuffer);
   const deadline = setTimeout(finish, 10_000);
   await following;
   clearTimeout(deadline);
