@@ -6,8 +6,9 @@ import type { PipelineDefinition } from '../kernel/pipeline/definition.js';
  * Whether a pipeline's rows for a partition depend only on the events of that partition's input dates, so that one
  * query over the input dates of many partitions gives each of them exactly the rows a query over its own dates gives.
  * Only a shape that proves it qualifies; anything else is run partition by partition, as it always can be:
- * - one SELECT over `events`, directly or through subqueries that only map rows (no aggregate, grouping, window,
- *   DISTINCT, LIMIT, sample or join), with no common table expressions and no subquery expressions;
+ * - one SELECT over `events`, directly or through subqueries that only map rows (only DuckDB's own scalar functions;
+ *   no grouping, window, DISTINCT, LIMIT, sample or join), with no common table expressions and no subquery
+ *   expressions;
  * - grouped by its partition column (by name, by position or GROUP BY ALL), which is `event_date` itself or its
  *   `date_trunc` to the pipeline's grain (cast to DATE or not), so no group spans two partitions;
  * - no window function, QUALIFY, LIMIT or sample at the top either (each would look across groups).
@@ -17,18 +18,27 @@ export async function isPartitionLocal(connection: Connection, pipeline: Pipelin
   if (!parsed.ok) return false;
   const top = parsed.statement;
   if (top.type !== 'SELECT_NODE' || !plainModifiers(top, true) || hasCtes(top) || top.qualify || top.sample) return false;
-  const aggregates = await aggregateNames(connection);
+  const rowLevel = await scalarNames(connection);
   const expressions = [top.select_list, top.where_clause, top.group_expressions, top.having];
   if (expressions.some((e) => containsClass(e, ['WINDOW', 'SUBQUERY']))) return false;
-  if (!rowMappingSource(top.from_table as AstNode, aggregates)) return false;
+  if (!rowMappingSource(top.from_table as AstNode, rowLevel)) return false;
   return groupedByPartition(top, pipeline);
 }
 
-async function aggregateNames(connection: Connection): Promise<Set<string>> {
-  const rows = await connection.all<{ name: string }>(
-    `SELECT DISTINCT function_name AS name FROM duckdb_functions() WHERE function_type = 'aggregate'`,
-  );
-  return new Set(rows.map((r) => r.name.toLowerCase()));
+// DuckDB's own scalar functions, read once per process: a function below the top that is not one of them (an aggregate,
+// a macro, which may wrap one, or anything an extension added since) is taken to look across rows.
+let scalars: Promise<Set<string>> | undefined;
+
+function scalarNames(connection: Connection): Promise<Set<string>> {
+  scalars ??= connection
+    .all<{ name: string }>(
+      `SELECT DISTINCT function_name AS name FROM duckdb_functions() WHERE function_type = 'scalar' AND internal
+       EXCEPT SELECT function_name FROM duckdb_functions() WHERE function_type <> 'scalar'`,
+    )
+    // unnest in a select list maps a row to rows of its own; DuckDB lists it as a table function only.
+    .then((rows) => new Set([...rows.map((r) => r.name.toLowerCase()), 'unnest', 'unlist']));
+  scalars.catch(() => (scalars = undefined));
+  return scalars;
 }
 
 /** ORDER BY is harmless (at the top it orders the output); LIMIT, and DISTINCT below the top, are not. */
@@ -50,16 +60,17 @@ function containsClass(value: unknown, classes: string[]): boolean {
   return Object.values(node).some((v) => containsClass(v, classes));
 }
 
-function callsAggregate(value: unknown, aggregates: Set<string>): boolean {
-  if (Array.isArray(value)) return value.some((v) => callsAggregate(v, aggregates));
-  if (!value || typeof value !== 'object') return false;
+/** Whether every function called is one of DuckDB's own scalars (operators are functions too). */
+function rowLevelOnly(value: unknown, rowLevel: Set<string>): boolean {
+  if (Array.isArray(value)) return value.every((v) => rowLevelOnly(v, rowLevel));
+  if (!value || typeof value !== 'object') return true;
   const node = value as AstNode;
-  if (node.class === 'FUNCTION' && aggregates.has(String(node.function_name).toLowerCase())) return true;
-  return Object.values(node).some((v) => callsAggregate(v, aggregates));
+  if (node.class === 'FUNCTION' && !rowLevel.has(String(node.function_name).toLowerCase())) return false;
+  return Object.values(node).every((v) => rowLevelOnly(v, rowLevel));
 }
 
 /** `events`, or a subquery over it that maps each row to rows of its own (a filter, a projection, an unnest). */
-function rowMappingSource(from: AstNode | undefined, aggregates: Set<string>): boolean {
+function rowMappingSource(from: AstNode | undefined, rowLevel: Set<string>): boolean {
   if (!from) return false;
   if (from.type === 'BASE_TABLE') return from.table_name === 'events' && !from.schema_name && !from.sample;
   if (from.type !== 'SUBQUERY' || from.sample) return false;
@@ -68,8 +79,8 @@ function rowMappingSource(from: AstNode | undefined, aggregates: Set<string>): b
   if (node.qualify || node.sample || node.having || (node.group_expressions as unknown[]).length > 0) return false;
   if (node.aggregate_handling !== 'STANDARD_HANDLING') return false;
   const expressions = [node.select_list, node.where_clause];
-  if (expressions.some((e) => containsClass(e, ['WINDOW', 'SUBQUERY']) || callsAggregate(e, aggregates))) return false;
-  return rowMappingSource(node.from_table as AstNode, aggregates);
+  if (expressions.some((e) => containsClass(e, ['WINDOW', 'SUBQUERY']) || !rowLevelOnly(e, rowLevel))) return false;
+  return rowMappingSource(node.from_table as AstNode, rowLevel);
 }
 
 const GRAINS: Record<PipelineDefinition['grain'], string | null> = { day: null, week: 'week', month: 'month' };
