@@ -31,6 +31,11 @@ export interface ImportOptions extends OperationOptions {
   holdIncompleteTail?: HoldTail;
   /** A strptime format for event times (`%d/%m/%Y %H:%M`), when the values do not say which one they are in. */
   timeFormat?: string;
+  /**
+   * What the catalog and the lake's `_source_file` name the source, when the file is Recount's own copy of it (a
+   * stream's messages): its imports continue one another under this name, and rejects are reported under it.
+   */
+  sourceName?: string;
 }
 
 export type ImportStatus = 'imported' | 'skipped' | 'failed';
@@ -127,12 +132,13 @@ function outcome(path: string, started: number, status: ImportStatus, text: stri
 export async function importFile(workspace: Workspace, file: string, options: ImportOptions = {}): Promise<ImportFileResult> {
   const started = Date.now();
   const path = resolve(file);
+  const name = options.sourceName ?? path;
   try {
     return await workspace.exclusive(() => importUnlocked(workspace, path, options, started));
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    const message = error instanceof UserError ? error.message : `${path}: ${errorMessage(error)}`;
-    return outcome(path, started, 'failed', message);
+    const message = error instanceof UserError ? error.message : `${name}: ${errorMessage(error)}`;
+    return outcome(name, started, 'failed', message);
   }
 }
 
@@ -178,11 +184,13 @@ function checkRejects(
 
 async function importUnlocked(
   workspace: Workspace,
-  path: string,
+  file: string,
   options: ImportOptions,
   started: number,
 ): Promise<ImportFileResult> {
-  const detected = await detectFormat(path, options.format ?? 'auto');
+  // The name the catalog records; the file is what is read.
+  const path = options.sourceName ?? file;
+  const detected = await detectFormat(file, options.format ?? 'auto');
   const formatName = detected.format + (detected.gzip ? '+gzip' : '');
   const readAs = readAsText({
     format: options.format ?? 'auto',
@@ -201,7 +209,7 @@ async function importUnlocked(
       detected.format === 'ndjson' || detected.format === 'csv'
         ? await lastImportOfPath(workspace.catalog, path, readAs, readAsText({ format: 'auto', map: {} }))
         : undefined;
-    const framed = await frameSource(path, detected, {
+    const framed = await frameSource(file, detected, {
       connection,
       scratch,
       maxLineBytes: workspace.settings.import.maxLineBytes,

@@ -13,6 +13,7 @@ import { replayLog } from '../speed/replay.js';
 import { lakeEvents, readRows, runOver, type Row } from './event-sets.js';
 import { liveOnlyEvents, loadRealtimePipeline, servedView } from './served.js';
 import { STEPS, roundingOnly, stepSets, stepShares, type Step } from './attribution.js';
+import { replayStream, type StreamToReplay } from './stream-replay.js';
 
 /** Why batch and realtime differ: each reason is a set of events (rejected lines have no partition). */
 export const REASONS = ['duplicate_arrivals', 'not_in_lake', 'late', 'not_seen_live', 'not_yet_in_batch', 'rejected'] as const;
@@ -59,6 +60,11 @@ export interface CompareOptions extends OperationOptions {
    * appending (lines after it are neither live nor in the lake yet, and would show as differences).
    */
   throughLine?: number;
+  /**
+   * Replay this RabbitMQ stream instead of a log (`log` is then its label): a message that is no event is a rejected
+   * line whose number is its offset.
+   */
+  stream?: StreamToReplay;
 }
 
 /** Replays a log from its start into a fresh live view, keeping every arrival. */
@@ -128,7 +134,9 @@ export async function reconcile(
   const pipeline = await loadRealtimePipeline(workspace, name);
   if (!pipeline.realtime)
     throw new UserError(`${name} is not a realtime pipeline (its header says realtime: false); compare needs live numbers`);
-  const { view, rejects } = await replay(workspace, log, name, options);
+  const { view, rejects } = options.stream
+    ? await replayStream(workspace, options.stream, name, options)
+    : await replay(workspace, log, name, options);
   const connection = await workspace.connect();
   try {
     const incremental = view.incremental(name);

@@ -9,6 +9,7 @@ import { loadPipelines } from '../kernel/pipeline/definition.js';
 import { dateVersions, pipelineStatus } from '../batch/status.js';
 import { inputRange } from '../batch/partitions.js';
 import type { LiveView } from '../speed/live-view.js';
+import { importStream, type StreamImportResult } from './stream-import.js';
 
 export interface RecountResult {
   import: ImportFileResult;
@@ -38,6 +39,27 @@ export async function recount(
     // A recount that found nothing new imported nothing: the lake holds the log through where its last import ended.
     throughLine: imported.range?.linesTo ?? (await lastImportedLine(workspace.catalog, imported.path)),
   };
+  if (options.view) result.released = await releaseCovered(workspace, options.view, options.today);
+  return result;
+}
+
+/** A recount of a RabbitMQ stream: what it imported, by offset (the lake's line of offset o is o + 1). */
+export interface StreamRecountResult extends RecountResult {
+  stream: Omit<StreamImportResult, 'import'>;
+}
+
+/**
+ * Recount of a stream: imports its messages through the offset its tail applied (all it retains when no tail ran),
+ * after those the lake holds, then runs the partitions that made stale.
+ */
+export async function recountStream(
+  workspace: Workspace,
+  source: { url: string; stream: string },
+  options: OperationOptions & { view?: LiveView; today?: string } = {},
+): Promise<StreamRecountResult> {
+  const { import: imported, ...stream } = await importStream(workspace, source, options);
+  const run = await runPipelines(workspace, { ...options, command: `recount ${stream.source}` });
+  const result: StreamRecountResult = { import: imported, run, throughLine: (stream.through ?? -1) + 1, stream };
   if (options.view) result.released = await releaseCovered(workspace, options.view, options.today);
   return result;
 }

@@ -105,6 +105,15 @@ export class StreamSession {
     return join(workspace.paths.state, 'live', `amqp-${address.key.slice(0, 16)}`);
   }
 
+  /**
+   * The offset of the last message a tail of this stream applied and checkpointed (undefined when none did): what a
+   * recount imports through, so that the lake holds what the live view counted.
+   */
+  static async appliedOffset(workspace: Workspace, address: StreamAddress): Promise<number | undefined> {
+    const saved = await readCheckpoint(join(StreamSession.stateDir(workspace, address), 'checkpoint.json'), CheckpointSchema);
+    return saved.value && saved.value.stream === address.stream ? saved.value.offset : undefined;
+  }
+
   static async open(workspace: Workspace, options: StreamSessionOptions): Promise<StreamSession> {
     let address: StreamAddress;
     try {

@@ -4,7 +4,9 @@ import { openTailSession, simulateTarget, type TailSession } from './live-amqp.j
 import { LIVE_MODES, type LiveMode } from '../../speed/live-view.js';
 import { simulate } from '../../generator/simulator.js';
 import { reconcile, REASONS } from '../../serving/reconcile.js';
-import { recount } from '../../serving/recount.js';
+import { recount, recountStream } from '../../serving/recount.js';
+import { streamLabel } from '../../serving/stream-replay.js';
+import { isAmqpUrl } from '../../speed/stream-address.js';
 import { UserError } from '../../kernel/util/errors.js';
 import { recountResult } from '../../service/shapes.js';
 import {
@@ -34,6 +36,40 @@ export async function requireEngineLog(engine: EngineClient, log: string, comman
       `recount ${command} of ${resolve(log)} needs the workspace to itself: close the app, or name the log it follows`,
     'held-by-engine',
   );
+}
+
+/** The stream an amqp:// source names with --stream (undefined for a log), checked as `tail` checks it. */
+function streamSource(log: string, stream: string | undefined): { url: string; stream: string; label: string } | undefined {
+  if (!isAmqpUrl(log)) {
+    if (stream) throw new UserError('--stream goes with an amqp:// source, not a log file');
+    return undefined;
+  }
+  if (!stream) throw new UserError('an amqp:// source needs --stream NAME (the stream queue to read)');
+  return { url: log, stream, label: streamLabel({ url: log, stream }) };
+}
+
+/** As requireEngineLog, for a stream: the engine must follow that stream. */
+async function requireEngineSource(
+  engine: EngineClient,
+  log: string,
+  stream: { label: string } | undefined,
+  command: string,
+): Promise<void> {
+  if (!stream) return requireEngineLog(engine, log, command);
+  const followed = (await engine.call('live.state', {})).log;
+  if (followed === stream.label) return;
+  throw new UserError(
+    `The app (a running Recount engine) holds this workspace and follows ${followed ?? 'no event log'}; ` +
+      `recount ${command} of ${stream.label} needs the workspace to itself: close the app, or name the source it follows`,
+    'held-by-engine',
+  );
+}
+
+function offsetOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UserError('--from-offset must be a whole number, 0 or more');
+  return n;
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -78,6 +114,14 @@ function render(session: TailSession, modes: readonly LiveMode[]): string {
 }
 
 type TailOptions = { workspace: string; stream?: string; mode?: LiveMode; fromStart?: boolean; for?: string; json?: boolean };
+type CompareCommandOptions = {
+  log: string;
+  stream?: string;
+  fromOffset?: string;
+  workspace: string;
+  ids?: boolean;
+  json?: boolean;
+};
 type SimulateOptions = { out?: string; to?: string; stream?: string; rate: string; for?: string; duplicates: string };
 
 export function registerLive(program: Command): void {
@@ -161,21 +205,37 @@ export function registerLive(program: Command): void {
       'replay a log into a fresh live view and reconcile it with batch: values side by side, and the difference by reason',
     )
     .argument('<pipeline>', 'a realtime pipeline')
-    .requiredOption('--log <log>', 'the event log')
+    .requiredOption('--log <log>', 'the event log, or amqp://USER:PASS@HOST:PORT/VHOST with --stream')
+    .option('--stream <name>', 'with an amqp:// source: the RabbitMQ stream to replay')
+    .option('--from-offset <n>', 'with --stream: replay from this offset (default: the first the stream retains)')
     .addOption(workspaceOption())
-    .option('--ids', 'list the event ids (and rejected line numbers) of each reason, per partition')
+    .option('--ids', 'list the event ids (and rejected line numbers, or offsets) of each reason, per partition')
     .option('--json', 'print one JSON document')
-    .action((pipeline: string, options: { log: string; workspace: string; ids?: boolean; json?: boolean }) =>
+    .action((pipeline: string, options: CompareCommandOptions) =>
       runCommand(async () => {
+        const stream = streamSource(options.log, options.stream);
+        const fromOffset = offsetOption(options.fromOffset);
+        if (fromOffset !== undefined && !stream) throw new UserError('--from-offset goes with an amqp:// source and --stream');
         const bar = ProgressBar.forTerminal('compare', Boolean(options.json));
         const signal = interruptSignal();
+        const ids = Boolean(options.ids);
         const result = await viaEngine(
           options.workspace,
           async (engine) => {
-            await requireEngineLog(engine, options.log, 'compare');
-            return engine.call('reconcile.compare', { pipeline, ids: Boolean(options.ids) }, { signal, onProgress: bar.update });
+            await requireEngineSource(engine, options.log, stream, 'compare');
+            if (fromOffset !== undefined)
+              throw new UserError('compare --from-offset needs the workspace to itself: close the app', 'held-by-engine');
+            return engine.call('reconcile.compare', { pipeline, ids }, { signal, onProgress: bar.update });
           },
-          (w) => reconcile(w, pipeline, options.log, { ids: Boolean(options.ids), signal, onProgress: bar.update }),
+          (w) =>
+            stream
+              ? reconcile(w, pipeline, stream.label, {
+                  ids,
+                  signal,
+                  onProgress: bar.update,
+                  stream: { url: stream.url, stream: stream.stream, ...(fromOffset !== undefined ? { fromOffset } : {}) },
+                })
+              : reconcile(w, pipeline, options.log, { ids, signal, onProgress: bar.update }),
         );
         bar.stop();
         if (options.json) {
@@ -183,7 +243,7 @@ export function registerLive(program: Command): void {
           return;
         }
         process.stdout.write(
-          `${pipeline}: batch watermark ${result.watermark ?? 'none'}, ${result.rejectedLines.length} rejected lines in the log\n`,
+          `${pipeline}: batch watermark ${result.watermark ?? 'none'}, ${result.rejectedLines.length} rejected ${stream ? `messages in the stream${result.rejectedLines.length ? ` (offsets ${result.rejectedLines.map((r) => r.line).join(', ')})` : ''}` : 'lines in the log'}\n`,
         );
         for (const r of result.rows) {
           const reasons = REASONS.filter((k) => r.reasons[k] !== 0 && r.reasons[k] !== null).map((k) => `${k} ${r.reasons[k]}`);
@@ -198,29 +258,42 @@ export function registerLive(program: Command): void {
 
   program
     .command('recount')
-    .description('import what the log holds beyond its last import, then run the stale partitions')
-    .argument('<log>', 'the event log')
+    .description(
+      'import what the log (or stream) holds beyond its last import, then run the stale partitions; a stream is imported through the offset its tail applied, or all it retains when no tail ran',
+    )
+    .argument('<log>', 'the event log, or amqp://USER:PASS@HOST:PORT/VHOST with --stream')
+    .option('--stream <name>', 'with an amqp:// source: the RabbitMQ stream to import')
     .addOption(workspaceOption())
     .option('--json', 'print one JSON document')
-    .action((log: string, options: { workspace: string; json?: boolean }) =>
+    .action((log: string, options: { workspace: string; stream?: string; json?: boolean }) =>
       runCommand(async () => {
+        const stream = streamSource(log, options.stream);
         const bar = ProgressBar.forTerminal('recount', Boolean(options.json));
         const signal = interruptSignal();
         const result = await viaEngine(
           options.workspace,
           async (engine) => {
-            await requireEngineLog(engine, log, 'recount');
+            await requireEngineSource(engine, log, stream, 'recount');
             return engine.call('reconcile.recount', {}, { signal, onProgress: bar.update, onNotice: printNotice });
           },
-          async (w) => recountResult(await recount(w, log, { signal, onProgress: bar.update })),
+          async (w) =>
+            recountResult(
+              stream
+                ? await recountStream(w, { url: stream.url, stream: stream.stream }, { signal, onProgress: bar.update })
+                : await recount(w, log, { signal, onProgress: bar.update }),
+            ),
         );
         bar.stop();
         if (options.json) printJson('reconcile.recount', result);
         else {
           const i = result.import;
+          // A stream's line n is its offset n − 1.
+          const range = stream
+            ? `offsets ${i.range?.linesFrom ?? 0}–${(i.range?.linesTo ?? 1) - 1}`
+            : `lines ${(i.range?.linesFrom ?? 0) + 1}–${i.range?.linesTo}`;
           process.stdout.write(
             i.status === 'imported'
-              ? `imported ${humanCount(i.rows)} new rows from ${i.path} (lines ${(i.range?.linesFrom ?? 0) + 1}–${i.range?.linesTo}), ${i.rejected} rejected\n`
+              ? `imported ${humanCount(i.rows)} new rows from ${i.path} (${range}), ${i.rejected} rejected\n`
               : `import ${i.status}: ${i.message ?? i.error ?? ''}\n`,
           );
           process.stdout.write(
