@@ -220,10 +220,14 @@ export class LiveSession {
           if (!pending.accepts(batch)) await applyPending();
           if (pending.empty && this.pacer.due(linesOf(batch))) await this.applyPaced(batch, onTick);
           else pending.add(batch);
-        } else if (!pending.empty && this.pacer.due(pending.size)) await applyPending();
+          // Lines may keep coming faster than they are read: due is due, caught up or not.
+          if (this.pacer.due(pending.size)) await applyPending();
+          continue;
+        }
+        // Caught up: what is held is applied now, or once it is due (read again first, to take what came meanwhile).
+        if (this.pacer.due(pending.size)) await applyPending();
         else if (this.pacer.readsOnChange(pending.size)) await this.tailer.wait(this.pacer.waitMs(pending.size));
         else await this.tailer.sleep(this.pacer.waitMs(pending.size) ?? 0);
-        if (!pending.empty && this.pacer.due(pending.size)) await applyPending();
       }
       await applyPending();
     } finally {
