@@ -5,6 +5,8 @@
  */
 import { serveEngine } from './host.js';
 import { openEngine } from './startup.js';
+import { listenEngineSocket, type EngineSocket } from '../engine/server/engine-socket.js';
+import { Engine } from '../engine/service/engine.js';
 
 // DuckDB's node bindings run queries on libuv's thread pool; main also sets this in the fork's
 // environment, which is what counts, since the pool may be sized before this line runs.
@@ -16,11 +18,24 @@ if (!parent) {
   process.exit(1);
 }
 
+// The CLI beside the app runs its commands in this engine, over the socket in the workspace it holds.
+let socket: EngineSocket | undefined;
+
 serveEngine(
   {
     onMessage: (listener) => parent.on('message', (event) => listener(event.data)),
     post: (message) => parent.postMessage(message),
   },
-  openEngine,
-  () => process.exit(0),
+  async (options) => {
+    const opened = await openEngine(options);
+    if (!(opened.engine instanceof Engine)) return opened;
+    socket = await listenEngineSocket(opened.engine, {
+      onWarning: (w) => process.stderr.write(`recount: ${w}\n`),
+    }).catch((error: Error) => {
+      process.stderr.write(`recount: the CLI cannot run its commands in this engine: ${error.message}\n`);
+      return undefined;
+    });
+    return opened;
+  },
+  () => void (socket?.close() ?? Promise.resolve()).finally(() => process.exit(0)),
 );
