@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { tempDir } from '../testing/fixtures.js';
+import { Tailer } from './tailer.js';
 import { Wake } from './tail-wake.js';
 
 describe('the tailer’s wake-up', () => {
@@ -41,5 +44,32 @@ describe('the tailer’s wake-up', () => {
     wake.interrupt();
     expect(await settled(interrupted)).toBe(true);
     expect(await settled(wake.sleep(true, 60_000))).toBe(true);
+  });
+});
+
+describe('a tailer closing', () => {
+  it('ends its sleeps and waits, and any later one at once', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const tailer = new Tailer({
+        path: join(dir, 'events.log'),
+        start: 'beginning',
+        maxLineBytes: 1024,
+        pollIntervalMs: 3_600_000,
+      });
+      const watcher = tailer.watch();
+      const ended: string[] = [];
+      const sleeping = tailer.sleep(3_600_000).then(() => ended.push('sleep'));
+      const waiting = tailer.wait().then(() => ended.push('wait'));
+      await tailer.close();
+      await Promise.all([sleeping, waiting]);
+      expect(ended.sort()).toEqual(['sleep', 'wait']);
+      expect(tailer.isClosed).toBe(true);
+      await tailer.sleep(3_600_000);
+      await tailer.wait(3_600_000);
+      watcher.close();
+    } finally {
+      await cleanup();
+    }
   });
 });
