@@ -15,6 +15,8 @@ export interface CopySource {
   selection: Rect | undefined;
   /** Rows copied when nothing is selected. */
   firstRows: number;
+  /** A first line of column names (Copy with headers), or the values alone (Copy). */
+  headers: boolean;
 }
 
 async function writeClipboard(text: string): Promise<void> {
@@ -40,11 +42,8 @@ export class CellCopier {
 
   constructor(private readonly toasts: Toasts) {}
 
-  /**
-   * Copies the selected cells as TSV, or the first rows with column names when nothing is selected. Whole columns
-   * are copied with their names.
-   */
-  async copy({ loader, columns, rowCount, selection, firstRows }: CopySource): Promise<void> {
+  /** Copies the selected cells as TSV, or the first rows when nothing is selected; with a header row when asked. */
+  async copy({ loader, columns, rowCount, selection, firstRows, headers }: CopySource): Promise<void> {
     if (this.copying) return;
     const toasts = this.toasts;
     const whole = !selection;
@@ -53,13 +52,12 @@ export class CellCopier {
       toasts.show('info', 'Nothing to copy', 'This result has no rows.');
       return;
     }
-    const header = whole || (rect.top === 0 && rect.bottom === rowCount - 1);
     const plan = copyPlan(rect, COPY_CAP);
     this.copying = true;
     try {
       const fetched = await loader.rows(rect.top, plan.end);
       const values = fetched.map((r) => r.slice(rect.left, rect.right + 1));
-      const names = header ? columns.slice(rect.left, rect.right + 1).map((c) => c.name) : undefined;
+      const names = headers ? columns.slice(rect.left, rect.right + 1).map((c) => c.name) : undefined;
       await writeClipboard(toTsv(values, names));
       const cols = rectCols(rect);
       const shape = `${formatCount(values.length)} ${values.length === 1 ? 'row' : 'rows'} × ${cols} ${cols === 1 ? 'column' : 'columns'}`;
@@ -73,7 +71,7 @@ export class CellCopier {
         toasts.show(
           'success',
           `Copied the first ${formatCount(values.length)} rows`,
-          `${shape}, with column names. Select cells (click, Shift+click) to copy others.`,
+          `${shape}${names ? ', with column names' : ''}. Select cells (click, Shift+click) to copy others.`,
         );
       else
         toasts.show(

@@ -20,8 +20,9 @@ export class ResultPages {
   /**
    * A loader for one result, starting from an empty cache; `use` makes it the one shown. A saved result's rows come
    * from what was saved of it; past them, the cell has to run again (said as the engine says it of a result let go).
+   * A `view` (query.arrange) is paged in its sorted and filtered order.
    */
-  open(queryId: string, rowCount: number, saved?: Row[]): PageLoader<Row> {
+  open(queryId: string, rowCount: number, saved?: Row[], view?: string): PageLoader<Row> {
     const fetch = saved
       ? (offset: number, limit: number) =>
           offset + limit <= saved.length || saved.length >= rowCount
@@ -32,7 +33,8 @@ export class ResultPages {
                   code: 'result-gone',
                 }),
               )
-      : (offset: number, limit: number) => this.client.call('query.page', { queryId, offset, limit }).then((p) => p.rows);
+      : (offset: number, limit: number) =>
+          this.client.call('query.page', { queryId, offset, limit, ...(view ? { view } : {}) }).then((p) => p.rows);
     return new PageLoader<Row>(fetch, {
       pageSize: PAGE_SIZE,
       maxPages: MAX_PAGES,

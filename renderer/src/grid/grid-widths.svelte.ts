@@ -1,5 +1,4 @@
 import type { CellResult } from '../notebook/notebook.svelte';
-import { formatValue } from '../ui/format';
 import { columnWidth } from './columns';
 import { cellText } from './cell-text';
 
@@ -8,7 +7,7 @@ type Row = unknown[];
 
 /** How far a column can be narrowed by hand. */
 const MIN_RESIZE = 48;
-/** Rows of the first page the widths are fitted to. */
+/** Rows of the first page the widths are fitted to (with the widest values across the result, from the engine). */
 const FIT_ROWS = 200;
 
 /**
@@ -24,6 +23,8 @@ export class ColumnWidths {
   /** Columns the user sized by hand: left as they are. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, nothing renders from it
   private resized = new Set<number>();
+  /** The widest value of each column across the result, as the engine found it; fitted to with the first rows. */
+  private widest: readonly unknown[] = [];
   private resizing: { col: number; startX: number; startWidth: number } | undefined;
   private canvas: CanvasRenderingContext2D | null | undefined;
   private measuring: ReturnType<ColumnWidths['makeMeasures']> | undefined;
@@ -37,6 +38,7 @@ export class ColumnWidths {
   /** A new result: fitted again to its first rows, and no column kept from being resized. */
   reset(): void {
     this.fittedToRows = false;
+    this.widest = [];
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, nothing renders from it
     this.resized = new Set();
   }
@@ -67,19 +69,37 @@ export class ColumnWidths {
       if (this.widths.length === cols.length && sample.length === 0) return;
       this.widths = this.fit(cols, sample);
       this.fittedToRows = sample.length > 0;
-      this.longest = cols.map((_, c) => Math.max(0, ...sample.map((r) => cellText(r[c]).length)));
+      this.longest = cols.map((_, c) => Math.max(0, ...sample.map((r) => cellText(r[c], cols[c]?.numeric).length)));
       return;
     }
     let grown: number[] | undefined;
     cols.forEach((column, c) => {
       if (!column.numeric || this.resized.has(c)) return;
       for (const { row: held } of visible) {
-        const value = held ? cellText(held[c]) : '';
+        const value = held ? cellText(held[c], column.numeric) : '';
         if (value.length <= (this.longest[c] ?? 0)) continue;
         this.longest[c] = value.length;
         const width = columnWidth(column.name, column.type, [value], this.measures());
         if (width > ((grown ?? this.widths)[c] ?? 0)) (grown ??= [...this.widths])[c] = width;
       }
+    });
+    if (grown) this.widths = grown;
+  }
+
+  /**
+   * Widens columns to the widest values the engine found across the whole result (query.widest), beyond the rows
+   * fetched so far; never narrows, and leaves alone a column sized by hand.
+   */
+  widen(cols: Column[], values: readonly unknown[]): void {
+    this.widest = values;
+    if (!this.element() || this.widths.length !== cols.length) return;
+    let grown: number[] | undefined;
+    cols.forEach((column, c) => {
+      if (this.resized.has(c) || c >= values.length) return;
+      const text = cellText(values[c], column.numeric);
+      this.longest[c] = Math.max(this.longest[c] ?? 0, text.length);
+      const width = columnWidth(column.name, column.type, [text], this.measures());
+      if (width > ((grown ?? this.widths)[c] ?? 0)) (grown ??= [...this.widths])[c] = width;
     });
     if (grown) this.widths = grown;
   }
@@ -111,7 +131,10 @@ export class ColumnWidths {
       columnWidth(
         c.name,
         c.type,
-        sample.map((r) => (r[i] === null ? 'NULL' : formatValue(r[i]))),
+        [
+          ...sample.map((r) => cellText(r[i], c.numeric)),
+          ...(i < this.widest.length ? [cellText(this.widest[i], c.numeric)] : []),
+        ],
         measure,
       ),
     );
