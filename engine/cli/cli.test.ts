@@ -1,8 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/fixtures.js';
-import { runCli } from '../testing/cli.js';
+import { runCli, spawnCli } from '../testing/cli.js';
 import { parseResult } from '../shared/contract.js';
 
 let root: { dir: string; cleanup: () => Promise<void> };
@@ -122,6 +123,45 @@ describe('recount CLI', () => {
     expect(result.stderr).toBe(
       `recount: ${root.dir} is not a Recount workspace (no recount.json). Create one with: recount init --workspace ${root.dir}\n`,
     );
+  });
+
+  it('a run cancelled with Ctrl-C says it was cancelled and how far it got, not that its partitions failed', async () => {
+    await runCli(['init', '--workspace', ws]);
+    const file = join(root.dir, 'e.ndjson');
+    await writeFile(file, Array.from({ length: 9 }, (_, i) => ev(`e${i}`, `0${i + 1}`)).join('\n') + '\n');
+    expect((await runCli(['import', file, '--workspace', ws])).code).toBe(0);
+    // A join with a big range: not partition-local, so one slow query a partition.
+    await writeFile(
+      join(ws, 'pipelines', 'slow.sql'),
+      '-- description: slow\n-- grain: day\n-- realtime: false\nSELECT event_date, count(*) AS n FROM events, range(40000000) GROUP BY event_date\n',
+    );
+    const wal = join(ws, 'recount.duckdb.wal');
+    const walBefore = await stat(wal).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    const child = spawnCli(['run', 'slow', '--workspace', ws]);
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The run has begun once it wrote its history row (the WAL changes); then Ctrl-C.
+    for (
+      let i = 0;
+      i < 600 &&
+      (await stat(wal).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      )) === walBefore;
+      i++
+    )
+      await sleep(50);
+    await sleep(300);
+    child.kill('SIGINT');
+    await closed;
+    const last = stdout.trim().split('\n').at(-1) ?? '';
+    expect(last).toMatch(/^run 1: cancelled after \d of 9 partitions in [\d.]+ s; the others are as they were/);
+    expect(stdout).toMatch(/cancelled: \d partitions? not run/);
+    expect(stdout).not.toMatch(/retry|failed/);
   });
 
   it('run --json reports each partition; a failing partition makes the exit status 1; status, runs and export follow', async () => {

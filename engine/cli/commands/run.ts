@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runPipelines } from '../../batch/runner.js';
 import type { Result } from '../../shared/contract.js';
 import { UserError } from '../../kernel/util/errors.js';
+import { counted, plural } from '../../shared/words.js';
 import {
   ProgressBar,
   humanCount,
@@ -32,17 +33,33 @@ function print(result: RunResult): void {
   }
   const byPipeline = new Map<string, RunResult['partitions']>();
   for (const p of result.partitions) byPipeline.set(p.pipeline, [...(byPipeline.get(p.pipeline) ?? []), p]);
+  const cancelled = (p: RunResult['partitions'][number]) => p.status === 'failed' && /^cancelled\b/.test(p.error ?? '');
   for (const [pipeline, partitions] of byPipeline) {
     const ok = partitions.filter((p) => p.status === 'succeeded');
     const reasons = [...new Set(partitions.map((p) => p.reason))].join(', ');
+    const rows = ok.reduce((s, p) => s + (p.rows ?? 0), 0);
     process.stdout.write(
-      `${pipeline.padEnd(24)} ${ok.length}/${partitions.length} partitions (${reasons}), ${humanCount(ok.reduce((s, p) => s + (p.rows ?? 0), 0))} rows\n`,
+      `${pipeline.padEnd(24)} ${ok.length}/${counted(partitions.length, 'partition')} (${reasons}), ${humanCount(rows)} ${plural(rows, 'row')}\n`,
     );
-    for (const p of partitions.filter((p) => p.status === 'failed'))
+    for (const p of partitions.filter((p) => p.status === 'failed' && !cancelled(p)))
       process.stdout.write(`  failed ${p.partition}: ${p.error}\n`);
+    const notRun = partitions.filter(cancelled).length;
+    if (notRun) process.stdout.write(`  cancelled: ${counted(notRun, 'partition')} not run\n`);
+  }
+  const seconds = `${(result.durationMs / 1000).toFixed(1)} s`;
+  const failures = result.partitions.filter((p) => p.status === 'failed' && !cancelled(p)).length;
+  if (result.cancelled) {
+    const done = result.partitions.filter((p) => p.status === 'succeeded').length;
+    process.stdout.write(
+      `run ${result.runId}: cancelled after ${done} of ${counted(result.partitions.length, 'partition')} in ${seconds}; ` +
+        `the others are as they were (recount run computes what is still stale)` +
+        (failures ? `; ${counted(failures, 'partition')} failed: recount run --retry ${result.runId}` : '') +
+        '\n',
+    );
+    return;
   }
   process.stdout.write(
-    `run ${result.runId}: ${result.status}${result.cancelled ? ' (cancelled)' : ''} in ${(result.durationMs / 1000).toFixed(1)} s` +
+    `run ${result.runId}: ${result.status} in ${seconds}` +
       (result.status === 'partial' || result.status === 'failed'
         ? `; retry the failures with: recount run --retry ${result.runId}`
         : '') +
