@@ -102,7 +102,13 @@ export class EngineClient {
   }
 
   private handle(line: string): void {
-    const parsed = EngineMessageSchema.safeParse(JSON.parse(line));
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      json = undefined;
+    }
+    const parsed = EngineMessageSchema.safeParse(json);
     if (!parsed.success) return this.fail(new Error('the Recount engine sent a message this CLI does not understand'));
     const message = parsed.data;
     if ('type' in message) {
