@@ -76,6 +76,19 @@ describe('the apply pacer', () => {
     expect(t.pacer.readsOnChange(100)).toBe(true);
   });
 
+  it('holds the end of a flood no longer than `lines` lines took to arrive at its rate', async () => {
+    const t = paced({ lines: 500, budget: 0.01, maxWaitMs: 4_000 });
+    await t.apply(1, 80);
+    t.advance(20);
+    // 1,000 lines in the 100 ms since the last batch began: 500 take 50 ms, far less than 80 ms over 1% (8 s).
+    await t.apply(1_000, 80);
+    expect(t.pacer.intervalMs).toBe(50);
+    t.advance(1_000);
+    // A trickle again: 3 lines in the 1,080 ms since; 500 would take 180 s, so applying's cost sets the pace, at most 4 s.
+    await t.apply(3, 80);
+    expect(t.pacer.intervalMs).toBe(4_000);
+  });
+
   it('refuses a budget outside (0, 1]', () => {
     expect(() => new ApplyPacer({ budget: 0 })).toThrow(/budget/);
     expect(() => new ApplyPacer({ budget: 1.5 })).toThrow(/budget/);

@@ -5,8 +5,9 @@
  *
  * - `lines` of them are pending (a high rate: holding them longer would add latency and save little), or
  * - the interval since the last batch began has passed. The interval adapts to what applying costs here: the recent
- *   time a batch took divided by `budget` (the share of a core applying may take), at most `maxWaitMs`. After a quiet
- *   spell the interval has long passed, so a lone event is applied as soon as it is read.
+ *   time a batch took divided by `budget` (the share of a core applying may take), at most `maxWaitMs`, and at most
+ *   the time `lines` lines took to arrive at the last batch's rate (the end of a flood is not held for long). After a
+ *   quiet spell the interval has long passed, so a lone event is applied as soon as it is read.
  *
  * Reading costs little, but each read is a few trips through the thread pool: while lines are held at a rate that
  * will not bring `lines` of them before they are due, the log is read again only when they are (`readsOnChange`).
@@ -16,7 +17,7 @@ export interface PacerOptions {
   lines?: number;
   /** The share of a core batches may take while events trickle in (default 0.01). */
   budget?: number;
-  /** The longest a line read waits to be applied (default 3000 ms). */
+  /** The longest a line read waits to be applied (default 4000 ms). */
   maxWaitMs?: number;
   /** The clock (tests inject one). */
   now?: () => number;
@@ -40,13 +41,14 @@ export class ApplyPacer {
     this.lines = Math.max(1, options.lines ?? 500);
     this.budget = options.budget ?? 0.01;
     if (!(this.budget > 0 && this.budget <= 1)) throw new RangeError('the pacing budget must be in (0, 1]');
-    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 3000);
+    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 4000);
     this.now = options.now ?? (() => performance.now());
   }
 
   /** The least time between the starts of two batches that do not hold `lines` lines. */
   get intervalMs(): number {
-    return Math.min(this.maxWaitMs, (this.cost ?? 0) / this.budget);
+    const filling = this.rate === undefined ? Infinity : this.lines / this.rate;
+    return Math.min(this.maxWaitMs, (this.cost ?? 0) / this.budget, filling);
   }
 
   /** The time `pending` lines (and rejects) are due to be applied: never for none, now for `lines` or more. */
