@@ -19,16 +19,25 @@ class FakeEngine implements EngineLike {
   listeners = new Set<(event: EngineEvent) => void>();
   held = new Map<string, (response: ResponseMessage) => void>();
   cancelled: string[] = [];
+  /** Which client each request came from, and the clients released, in order. */
+  clients: [string, string | undefined][] = [];
+  released: string[] = [];
   closed = false;
 
-  async handle(message: unknown): Promise<ResponseMessage> {
+  async handle(message: unknown, client?: string): Promise<ResponseMessage> {
     const { id, method } = message as RequestMessage;
+    this.clients.push([id, client]);
     if (method === 'query.run') return new Promise((resolve) => this.held.set(id, resolve));
     return { id, ok: true, result: { method } };
   }
   cancel(id: string): void {
     this.cancelled.push(id);
     this.held.get(id)?.({ id, ok: false, error: { message: 'Cancelled', code: 'cancelled' } });
+  }
+  async releaseClient(client: string): Promise<void> {
+    this.released.push(client);
+    // What the client ran is cancelled, as the engine does.
+    for (const [id, from] of this.clients) if (from === client) this.cancel(id);
   }
   onEvent(listener: (event: EngineEvent) => void): () => void {
     this.listeners.add(listener);
@@ -125,6 +134,22 @@ describe('EngineHost and serveEngine', () => {
     host.cancel('unknown');
     await expect(slow).resolves.toEqual({ id: 'q1', ok: false, error: { message: 'Cancelled', code: 'cancelled' } });
     expect(engines[0]?.cancelled).toEqual(['q1']);
+  });
+
+  it("carries each request's window to the engine, and releases a window's page when main says it is gone", async () => {
+    const { host, engines } = setup();
+    await host.start(options);
+    const held = host.request(request('q2', 'query.run', { sql: 'SELECT 1' }), 'window-1');
+    await expect(host.request(request('a2', 'app.info'), 'window-2')).resolves.toMatchObject({ id: 'a2', ok: true });
+    await expect(host.request(request('a3', 'app.info'))).resolves.toMatchObject({ id: 'a3', ok: true });
+    host.releaseClient('window-1');
+    await expect(held).resolves.toEqual({ id: 'q2', ok: false, error: { message: 'Cancelled', code: 'cancelled' } });
+    expect(engines[0]?.clients).toEqual([
+      ['q2', 'window-1'],
+      ['a2', 'window-2'],
+      ['a3', undefined],
+    ]);
+    expect(engines[0]?.released).toEqual(['window-1']);
   });
 
   it('refuses a second request with an id still running', async () => {

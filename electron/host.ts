@@ -16,8 +16,9 @@ export interface HostStartOptions {
 
 export type MainToHost =
   | { type: 'start'; options: HostStartOptions }
-  | { type: 'request'; message: RequestMessage }
+  | { type: 'request'; message: RequestMessage; client?: string }
   | { type: 'cancel'; id: string }
+  | { type: 'release'; client: string }
   | { type: 'close' };
 
 export type HostToMain =
@@ -29,8 +30,10 @@ export type HostToMain =
 
 /** What the host needs of the engine (engine/service/engine.ts). */
 export interface EngineLike {
-  handle(message: unknown): Promise<ResponseMessage>;
+  handle(message: unknown, client?: string): Promise<ResponseMessage>;
   cancel(requestId: string): void;
+  /** The client (a window's page) is gone: cancel what it runs, release what it holds. */
+  releaseClient(client: string): Promise<unknown>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
   close(): Promise<void>;
 }
@@ -100,9 +103,16 @@ export function serveEngine(parent: ParentLike, open: (options: HostStartOptions
           });
           return;
         }
-        void engine.handle(message.message).then((response) => parent.post({ type: 'response', message: response }));
+        void engine
+          .handle(message.message, message.client)
+          .then((response) => parent.post({ type: 'response', message: response }));
         return;
       }
+      case 'release':
+        engine?.releaseClient(message.client).catch((error: unknown) => {
+          process.stderr.write(`recount engine: releasing a closed window's results failed: ${errorText(error)}\n`);
+        });
+        return;
       case 'cancel':
         engine?.cancel(message.id);
         return;
@@ -222,8 +232,11 @@ export class EngineHost {
     this.pending.clear();
   }
 
-  /** Sends one request; resolves with the engine's response, which may be an error but is never a rejection. */
-  async request(message: RequestMessage): Promise<ResponseMessage> {
+  /**
+   * Sends one request, from `client` (the window's page it came from); resolves with the engine's response, which may
+   * be an error but is never a rejection.
+   */
+  async request(message: RequestMessage, client?: string): Promise<ResponseMessage> {
     const unavailable = (error: string): ResponseMessage => ({
       id: message.id,
       ok: false,
@@ -240,8 +253,13 @@ export class EngineHost {
     if (this.pending.has(message.id)) return unavailable(`A request with id ${message.id} is already running`);
     return new Promise((resolve) => {
       this.pending.set(message.id, { resolve, method: message.method });
-      child.postMessage({ type: 'request', message });
+      child.postMessage({ type: 'request', message, ...(client === undefined ? {} : { client }) });
     });
+  }
+
+  /** A window's page is gone (reloaded, or the window destroyed): the engine lets go of what it ran and held. */
+  releaseClient(client: string): void {
+    this.child?.postMessage({ type: 'release', client });
   }
 
   cancel(id: string): void {

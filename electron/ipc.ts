@@ -11,6 +11,9 @@ const IMPORT_FILTERS = [
   { name: 'All files', extensions: ['*'] },
 ];
 
+/** The engine's name for what a window's page holds: released when the page is gone (engine/service/engine.ts). */
+export const windowClient = (contents: { id: number }): string => `window-${contents.id}`;
+
 /**
  * Main's IPC: one handler per contract method plus cancel and the three dialogs. Every message is checked
  * for its sender first (the main frame of our window, showing the app), then for its payload against the
@@ -38,7 +41,7 @@ export function registerIpc(host: EngineHost, window: () => BrowserWindow | unde
     ipcMain.handle(methodChannel(method), async (event, payload: unknown) => {
       trusted(event);
       const checked = checkRequest(method, payload, grants);
-      return checked.ok ? host.request(checked.message) : checked.response;
+      return checked.ok ? host.request(checked.message, windowClient(event.sender)) : checked.response;
     });
 
   ipcMain.on(CHANNELS.cancel, (event, payload: unknown) => {

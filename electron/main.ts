@@ -21,7 +21,7 @@ import { RENDERER_DIR, recentWorkspacesFile } from '../engine/service/app-paths.
 import { readAppFile } from './app-files.js';
 import { CHANNELS, type MenuAction } from './channels.js';
 import { EngineHost } from './host.js';
-import { registerIpc } from './ipc.js';
+import { registerIpc, windowClient } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { APP_ENTRY, APP_SCHEME, CONTENT_SECURITY_POLICY, externalUrl, isAppUrl, permissionAllowed } from './validate.js';
 
@@ -95,9 +95,9 @@ async function start(): Promise<void> {
     Menu.buildFromTemplate(menuTemplate({ platform: process.platform, dev: !app.isPackaged, appName: app.name, send })),
   );
 
-  createWindow();
+  createWindow(host);
   app.on('activate', () => {
-    if (!win || win.isDestroyed()) createWindow();
+    if (!win || win.isDestroyed()) createWindow(host);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -115,7 +115,7 @@ async function start(): Promise<void> {
   });
 }
 
-function createWindow(): void {
+function createWindow(host: EngineHost): void {
   win = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -135,6 +135,12 @@ function createWindow(): void {
     },
   });
   const current = win;
+  // What the page ran and held is the engine's to cancel and release once the page is gone: replaced by a reload
+  // (a navigation of the main frame; the first load releases nothing) or destroyed with its window.
+  const contents = current.webContents;
+  const client = windowClient(contents);
+  contents.on('did-navigate', () => host.releaseClient(client));
+  contents.once('destroyed', () => host.releaseClient(client));
   current.once('ready-to-show', () => current.show());
   void current.loadURL(APP_ENTRY);
 }

@@ -136,25 +136,18 @@ describe('recount CLI', () => {
       '-- description: slow\n-- grain: day\n-- realtime: false\nSELECT event_date, count(*) AS n FROM events, range(40000000) GROUP BY event_date\n',
     );
     const wal = join(ws, 'recount.duckdb.wal');
-    const walBefore = await stat(wal).then(
-      (s) => s.mtimeMs,
-      () => 0,
-    );
+    const walTime = () =>
+      stat(wal).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      );
+    const walBefore = await walTime();
     const child = spawnCli(['run', 'slow', '--workspace', ws]);
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     // The run has begun once it wrote its history row (the WAL changes); then Ctrl-C.
-    for (
-      let i = 0;
-      i < 600 &&
-      (await stat(wal).then(
-        (s) => s.mtimeMs,
-        () => 0,
-      )) === walBefore;
-      i++
-    )
-      await sleep(50);
+    for (let i = 0; i < 600 && (await walTime()) === walBefore; i++) await sleep(50);
     await sleep(300);
     child.kill('SIGINT');
     await closed;

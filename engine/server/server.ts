@@ -8,9 +8,10 @@ import { createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { CancelMessageSchema, type ResponseMessage } from '../shared/contract.js';
-import { API_ROUTES, type ServerHello } from '../shared/routes.js';
+import { API_ROUTES, type Health, type ServerHello } from '../shared/routes.js';
 import type { Engine } from '../service/engine.js';
 import { REQUEST_HEADER, TOKEN_COOKIE, newToken, refuse, sameToken, securityHeaders } from './security.js';
+import { ClientPresence, DEFAULT_CLIENT_GRACE_MS, requestClient } from './presence.js';
 
 export interface BrowserServerOptions {
   engine: Engine;
@@ -24,6 +25,11 @@ export interface BrowserServerOptions {
   uploadDir: string;
   /** The largest upload accepted, in bytes (default 1 GiB). */
   maxUploadBytes?: number;
+  /**
+   * How long a page's client session is kept once its last event socket closed, for it to reconnect (default 15 s, or
+   * RECOUNT_CLIENT_GRACE_MS); then its queries are cancelled and its results released.
+   */
+  clientGraceMs?: number;
 }
 
 export interface BrowserServer {
@@ -119,6 +125,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   // Uploads a crash left behind are this server's own scratch files.
   await rm(options.uploadDir, { recursive: true, force: true });
   const staticRoot = resolve(options.staticDir);
+  const graceMs = options.clientGraceMs ?? (Number(process.env.RECOUNT_CLIENT_GRACE_MS) || DEFAULT_CLIENT_GRACE_MS);
+  const presence = new ClientPresence(graceMs, (client) => {
+    options.engine.releaseClient(client).catch((error: unknown) => {
+      process.stderr.write(`recount: releasing a closed tab's results failed: ${(error as Error).message}\n`);
+    });
+  });
   let port = options.port ?? 0;
   const headers = () => securityHeaders(port);
 
@@ -175,9 +187,16 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         return send(response, 415, { error: `API requests are JSON and carry ${REQUEST_HEADER}: 1` });
       }
       if (post && url.pathname === API_ROUTES.call) {
+        const client = requestClient(request);
+        if (client) presence.seen(client);
         const message = await readJson(request);
         const refused = refusedOverHttp(message);
-        const answer = refused ?? (await options.engine.handle(message));
+        // A request whose caller hung up (its tab closed) is cancelled at once: no one waits for its answer.
+        const id = String((message as { id?: unknown })?.id ?? '');
+        response.once('close', () => {
+          if (!response.writableFinished) options.engine.cancel(id);
+        });
+        const answer = refused ?? (await options.engine.handle(message, client));
         await removeImportedUploads(message, options.uploadDir);
         return send(response, 200, answer);
       }
@@ -221,6 +240,19 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         });
         return await pipeline(createReadStream(download.path), response);
       }
+      if (!post && url.pathname === API_ROUTES.health) {
+        // ?gc=1 collects garbage first (when node runs with --expose-gc), so that figures taken apart compare.
+        if (url.searchParams.get('gc') === '1') (globalThis as { gc?: () => void }).gc?.();
+        const memory = process.memoryUsage();
+        const health: Health = {
+          pid: process.pid,
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+          engine: options.engine.holdings(),
+          sessions: presence.counts(),
+        };
+        return send(response, 200, health);
+      }
       if (post || url.pathname.startsWith('/api/')) return send(response, 404, { error: 'not found' });
       return await serveStatic(request, response, url.pathname);
     } catch (error) {
@@ -232,6 +264,18 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   const hello: ServerHello = { type: 'hello', instance: randomBytes(8).toString('hex') };
   const sockets = new WebSocketServer({ noServer: true });
+  sockets.on('connection', (ws, request: IncomingMessage) => {
+    let client: string | undefined;
+    try {
+      client = requestClient(request);
+    } catch {
+      return ws.close(1008, 'malformed client session');
+    }
+    if (client === undefined) return;
+    const named = client;
+    presence.opened(named);
+    ws.once('close', () => presence.closed(named));
+  });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const refusal =
@@ -282,6 +326,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     instance: hello.instance,
     close: async () => {
       unsubscribe();
+      presence.close();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await new Promise<void>((r) => server.close(() => r()));

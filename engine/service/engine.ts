@@ -9,6 +9,7 @@ import {
   type ResponseMessage,
 } from '../shared/contract.js';
 import { WorkspaceSession } from './session.js';
+import { RunningRequests } from './requests.js';
 import type { Handler, Handlers } from './handlers/handler.js';
 import { appHandlers } from './handlers/app.js';
 import { lakeHandlers } from './handlers/lake.js';
@@ -38,7 +39,7 @@ export interface EngineOptions {
  */
 export class Engine {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new RunningRequests();
   private readonly methods = new Map<string, Method>();
   private readonly session: WorkspaceSession;
   private readonly handlers: Handlers<Method>;
@@ -78,8 +79,11 @@ export class Engine {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Handles one request message from a transport; never throws. */
-  async handle(message: unknown): Promise<ResponseMessage> {
+  /**
+   * Handles one request message from a transport; never throws. `client` names the connection it came over (a browser
+   * tab's session, a desktop window): what the request holds and runs is that client's, released with it.
+   */
+  async handle(message: unknown, client?: string): Promise<ResponseMessage> {
     const parsed = RequestMessageSchema.safeParse(message);
     if (!parsed.success)
       return {
@@ -88,22 +92,22 @@ export class Engine {
         error: { message: 'malformed request', code: 'bad-request' },
       };
     const { id, method, params } = parsed.data;
-    const controller = new AbortController();
-    this.running.set(id, controller);
+    const request = this.running.start(id, client);
     this.methods.set(id, method);
     try {
       const input = METHODS[method].params.parse(params ?? {});
       const handler = this.handlers[method] as Handler<typeof method>;
       const result = await handler(input as never, {
         requestId: id,
-        signal: controller.signal,
+        signal: request.signal,
+        ...(client === undefined ? {} : { client }),
         progress: (progress) => this.emit({ type: 'progress', requestId: id, progress }),
       });
       return { id, ok: true, result };
     } catch (error) {
       return { id, ok: false, error: toApiError(error) };
     } finally {
-      this.running.delete(id);
+      request.finish();
       this.methods.delete(id);
     }
   }
@@ -114,7 +118,24 @@ export class Engine {
   }
 
   cancel(requestId: string): void {
-    this.running.get(requestId)?.abort();
+    this.running.cancel(requestId);
+  }
+
+  /**
+   * A client connection went away (its tab closed and did not come back, its window was destroyed): its running
+   * requests are interrupted and awaited, then its results and prepared downloads are released.
+   */
+  async releaseClient(client: string): Promise<{ cancelled: number; released: number }> {
+    const cancelled = await this.running.cancelClient(client);
+    return { cancelled, released: await this.session.releaseClient(client) };
+  }
+
+  /** What the engine holds now: running requests, held results, and the clients either belongs to. */
+  holdings(): { running: number; results: number; clients: number } {
+    const { running, clients } = this.running.counts();
+    const held = this.session.heldResults();
+    for (const owner of held.owners) clients.add(owner);
+    return { running, results: held.results, clients: clients.size };
   }
 
   /** A prepared download (browser mode): served once, then forgotten. */
@@ -123,7 +144,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    for (const controller of this.running.values()) controller.abort();
+    this.running.cancelAll();
     await this.session.close();
   }
 }

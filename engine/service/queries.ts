@@ -34,6 +34,8 @@ export interface QueryResult {
   columns: ResultColumn[];
   rowCount: number;
   usedAt: number;
+  /** The client connection that ran it; its result goes when that client does. */
+  owner: string | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export class QueryResults {
   async run(
     sql: string,
     options: OperationOptions = {},
+    owner?: string,
   ): Promise<{
     queryId: string;
     columns: ResultColumn[];
@@ -96,7 +99,10 @@ export class QueryResults {
       }
       const columns = await this.columns(connection, table);
       const count = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${ident(table)}`);
-      const result: QueryResult = { id, connection, table, columns, rowCount: Number(count?.n ?? 0), usedAt: Date.now() };
+      // A client that went away while its result was being made releases it here, since it was never held.
+      if (options.signal?.aborted) throw new CancelledError();
+      const rowCount = Number(count?.n ?? 0);
+      const result: QueryResult = { id, connection, table, columns, rowCount, usedAt: Date.now(), owner };
       this.results.set(id, result);
       this.evict();
       return {
@@ -148,6 +154,20 @@ export class QueryResults {
 
   closeAll(): void {
     for (const id of [...this.results.keys()]) this.close(id);
+  }
+
+  /** Closes every result one client holds (its temporary tables go with their connections); returns how many. */
+  closeOwnedBy(owner: string): number {
+    const owned = [...this.results.values()].filter((r) => r.owner === owner);
+    for (const result of owned) this.close(result.id);
+    return owned.length;
+  }
+
+  /** How many results are held, and by which clients. */
+  held(): { results: number; owners: Set<string> } {
+    const owners = new Set<string>();
+    for (const result of this.results.values()) if (result.owner !== undefined) owners.add(result.owner);
+    return { results: this.results.size, owners };
   }
 
   /** A held result, for reading it sorted, filtered or profiled (result-views.ts); counts as a use of it. */

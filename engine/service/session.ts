@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import { writeFileAtomic } from '../kernel/util/fsx.js';
@@ -32,7 +32,7 @@ interface Open {
  */
 export class WorkspaceSession {
   private current: Open | undefined;
-  private readonly downloads = new Map<string, { path: string; filename: string }>();
+  private readonly downloads = new Map<string, { path: string; filename: string; owner?: string | undefined }>();
   /** How each workspace left was followed (its log, whether demo traffic ran), so switching back restores it. */
   private readonly left = new Map<string, { log: string | undefined; simulating: boolean }>();
 
@@ -65,6 +65,9 @@ export class WorkspaceSession {
   /** Opens a workspace, starts following its log and remembers it as the newest recent one. */
   async start(dir: string, log?: string): Promise<void> {
     const workspace = await openWorkspace(dir);
+    // Without its background threads DuckDB's allocator keeps the memory of dropped results (a client's, once it
+    // has gone) for reuse instead of returning it: a long-lived engine would only ever grow.
+    await workspace.catalog.run('SET allocator_background_threads = true');
     const live = new LiveService(workspace, log, this.emit);
     this.current = { workspace, queries: new QueryResults(workspace), notebooks: new Notebooks(workspace), live };
     await live.start();
@@ -108,9 +111,25 @@ export class WorkspaceSession {
     if (tables.length > 0) this.emit({ type: 'tables.changed', tables: [...tables], at: new Date().toISOString() });
   }
 
-  /** A prepared download (browser mode), to be served once. */
-  addDownload(id: string, download: { path: string; filename: string }): void {
-    this.downloads.set(id, download);
+  /** A prepared download (browser mode), to be served once; the client that asked for it owns it until then. */
+  addDownload(id: string, download: { path: string; filename: string }, owner?: string): void {
+    this.downloads.set(id, { ...download, owner });
+  }
+
+  /** Lets go of what one client holds: its results and the downloads it prepared and never took. Returns how many. */
+  async releaseClient(client: string): Promise<number> {
+    const results = this.current?.queries.closeOwnedBy(client) ?? 0;
+    const downloads = [...this.downloads].filter(([, d]) => d.owner === client);
+    for (const [id, download] of downloads) {
+      this.downloads.delete(id);
+      await rm(download.path, { force: true });
+    }
+    return results + downloads.length;
+  }
+
+  /** How many results are held, and by which clients. */
+  heldResults(): { results: number; owners: Set<string> } {
+    return this.current?.queries.held() ?? { results: 0, owners: new Set() };
   }
 
   /** A prepared download, served once and then forgotten. */

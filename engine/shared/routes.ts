@@ -15,10 +15,33 @@ export const API_ROUTES = {
   download: '/api/download/',
   /** The WebSocket of engine events. */
   events: '/api/events',
+  /** GET: the server's memory and what the engine holds for its clients (HealthSchema); ?gc=1 collects garbage first. */
+  health: '/api/health',
 } as const;
 
 /** The header every API request and WebSocket upgrade must carry, with the value '1'. */
 export const REQUEST_HEADER = 'X-Recount-Request';
+
+/**
+ * A page's client session, new at each page load: named on its requests (this header) and its event socket (this query
+ * parameter). What its requests hold (results, running queries) is released when the session's sockets are gone.
+ */
+export const CLIENT_HEADER = 'X-Recount-Client';
+export const CLIENT_PARAM = 'client';
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** What GET /api/health answers. */
+export const HealthSchema = z.object({
+  pid: z.number().int(),
+  /** The server process's resident memory and JavaScript heap, in bytes. */
+  rss: z.number(),
+  heapUsed: z.number(),
+  /** Requests running, results held, and the clients they belong to. */
+  engine: z.object({ running: z.number().int(), results: z.number().int(), clients: z.number().int() }),
+  /** Client sessions with an event socket open, and those on their grace period before release. */
+  sessions: z.object({ connected: z.number().int(), waiting: z.number().int() }),
+});
+export type Health = z.infer<typeof HealthSchema>;
 
 /**
  * The first message on every event socket, before any engine event: which start of the server this is. A page that

@@ -7,6 +7,8 @@ export interface RequestContext {
   requestId: string;
   signal: AbortSignal;
   progress: (progress: Progress) => void;
+  /** The client connection the request came over, which owns what it leaves held (results, downloads). */
+  client?: string;
 }
 
 /** A method's parameters once validated (defaults filled in). */

@@ -45,7 +45,7 @@ export function queryHandlers(
   );
   return {
     'query.run': async ({ sql, cellId, notebook }, context) => {
-      const result = await session.queries.run(sql, { signal: context.signal, onProgress: context.progress });
+      const result = await session.queries.run(sql, { signal: context.signal, onProgress: context.progress }, context.client);
       if (result.statement !== 'select') session.changed('workspace');
       const key = cellKey({ notebook, cellId });
       if (key) await keepSqlResult(session, key, sql, result);
@@ -69,7 +69,7 @@ export function queryHandlers(
       const downloadId = randomBytes(12).toString('hex');
       const filename = `${name.replace(/\.(csv|parquet)$/i, '')}.${format}`;
       const result = await exportTo(session, source, join(dir, `${downloadId}.${format}`), format, context);
-      session.addDownload(downloadId, { path: result.out, filename });
+      session.addDownload(downloadId, { path: result.out, filename }, context.client);
       return { downloadId, filename, rows: result.rows, bytes: result.bytes };
     },
   };

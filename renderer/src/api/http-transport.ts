@@ -1,4 +1,11 @@
 import type { EngineEvent, RequestMessage, ResponseMessage } from '../../../engine/shared/contract';
+import { CLIENT_HEADER, CLIENT_PARAM } from '../../../engine/shared/routes';
+
+/**
+ * This page's client session, new at each load: the engine keeps what the page's requests hold (results, running
+ * queries) while the page's event socket is there, and cancels and releases it once the page is gone.
+ */
+const CLIENT_ID = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 import { EngineError, UNREACHABLE, type Client } from './client';
 import type { ConnectionStatus, ExportSource, FileAccess, Transport } from './transport';
 import { API_ROUTES, REQUEST_HEADER, ServerHelloSchema } from '../../../engine/shared/routes';
@@ -16,7 +23,7 @@ async function post(path: string, body: unknown): Promise<unknown> {
   try {
     response = await fetch(path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', [REQUEST_HEADER]: '1' },
+      headers: { 'Content-Type': 'application/json', [REQUEST_HEADER]: '1', [CLIENT_HEADER]: CLIENT_ID },
       body: JSON.stringify(body),
       credentials: 'same-origin',
     });
@@ -48,6 +55,7 @@ function upload(file: File, onProgress: (sent: number) => void, signal?: AbortSi
     const request = new XMLHttpRequest();
     request.open('POST', `${API_ROUTES.upload}?name=${encodeURIComponent(file.name)}`);
     request.setRequestHeader(REQUEST_HEADER, '1');
+    request.setRequestHeader(CLIENT_HEADER, CLIENT_ID);
     request.upload.onprogress = (e) => onProgress(e.loaded);
     request.onload = () => {
       const body = JSON.parse(request.responseText || '{}') as { path?: string; error?: string };
@@ -129,6 +137,7 @@ export class HttpTransport implements Transport {
   private connect(): void {
     const url = new URL(API_ROUTES.events, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set(CLIENT_PARAM, CLIENT_ID);
     const socket = new WebSocket(url);
     this.socket = socket;
     let opened = false;
