@@ -20,6 +20,7 @@ const METHOD_NAMES = [
   'workspace.open',
   'workspace.summary',
   'schema.tables',
+  'schema.functions',
   'lake.import',
   'lake.rejects',
   'query.run',

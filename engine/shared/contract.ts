@@ -267,6 +267,23 @@ export const METHODS = {
       }),
     ),
   },
+  /** The functions DuckDB offers (its `duckdb_functions()`), for completion: built-ins, extensions' and the user's macros. */
+  'schema.functions': {
+    params: z.object({}),
+    result: z.array(
+      z.object({
+        name: z.string(),
+        /** A table macro is a `table`: both are called where a table goes. */
+        kind: z.enum(['scalar', 'aggregate', 'table', 'macro']),
+        /** The first overloads as `name(param TYPE, …) → TYPE`. */
+        signatures: z.array(z.string()),
+        /** How many distinct overloads there are in all. */
+        overloads: z.number(),
+        description: z.string().optional(),
+        example: z.string().optional(),
+      }),
+    ),
+  },
   'lake.import': {
     // format, map and timeFormat: what `recount import` can say of its files (--format, --map, --time-format).
     params: z.object({

@@ -3,6 +3,8 @@ import { ident } from '../../kernel/util/sql.js';
 import { lakePartitions, lakeTotals, recentImports } from '../../lake/catalog.js';
 import { summaryRowCounts } from '../../batch/state.js';
 import { workspaceStatus } from '../../batch/status.js';
+import { CATALOG_NAMES } from '../../kernel/workspace/catalog.js';
+import { FunctionList } from '../functions.js';
 import type { Result } from '../../shared/contract.js';
 import type { WorkspaceSession } from '../session.js';
 import type { Handlers } from './handler.js';
@@ -12,11 +14,21 @@ export interface AppInfo {
   transport: 'electron' | 'browser';
 }
 
-/** The app and its workspace: what is open, switching to another, what the workspace holds and its tables. */
+/**
+ * Recount's own bookkeeping tables, left out of the schema the editor completes: what one queries are the lake's
+ * `events`, `raw_events` and `rejects`, and the summary tables.
+ */
+const HIDDEN_TABLES = new Set(CATALOG_NAMES.filter((name) => !['events', 'raw_events', 'rejects'].includes(name)));
+
+/**
+ * The app and its workspace: what is open, switching to another, what the workspace holds, its tables and the
+ * functions its SQL can call.
+ */
 export function appHandlers(
   session: WorkspaceSession,
   app: AppInfo,
-): Handlers<'app.info' | 'workspace.open' | 'workspace.summary' | 'schema.tables'> {
+): Handlers<'app.info' | 'workspace.open' | 'workspace.summary' | 'schema.tables' | 'schema.functions'> {
+  const functions = new FunctionList();
   return {
     'app.info': async () => {
       const { workspace } = session;
@@ -55,7 +67,7 @@ export function appHandlers(
          UNION ALL SELECT view_name, 'view' FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal ORDER BY 1`,
       );
       const out: Result<'schema.tables'> = [];
-      for (const o of objects) {
+      for (const o of objects.filter((o) => !HIDDEN_TABLES.has(o.name))) {
         const columns = await catalog
           .all<{ column_name: string; column_type: string }>(`DESCRIBE ${ident(o.name)}`)
           .catch(() => []);
@@ -63,5 +75,7 @@ export function appHandlers(
       }
       return out;
     },
+
+    'schema.functions': async () => functions.list(session.workspace.catalog),
   };
 }
