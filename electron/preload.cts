@@ -36,6 +36,7 @@ const METHOD_NAMES = [
   'pipelines.runs',
   'live.state',
   'live.rows',
+  'live.follow',
   'live.simulate',
   'served.view',
   'reconcile.compare',

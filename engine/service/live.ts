@@ -3,9 +3,12 @@ import { errorMessage } from '../kernel/util/errors.js';
 import type { OperationOptions } from '../shared/progress.js';
 import { LiveSession } from '../speed/session.js';
 import type { LiveMode, LiveRow } from '../speed/live-view.js';
+import { StreamSession } from '../speed/stream-session.js';
+import { StreamPublisher } from '../speed/amqp-publish.js';
 import { simulate } from '../generator/simulator.js';
-import { recount, type RecountResult } from '../serving/recount.js';
-import type { EngineEvent, Result } from '../shared/contract.js';
+import { recount, recountStream, type RecountResult } from '../serving/recount.js';
+import type { StreamToReplay } from '../serving/stream-replay.js';
+import type { EngineEvent, Params, Result } from '../shared/contract.js';
 
 type Emit = (event: EngineEvent) => void;
 export type LiveState = Result<'live.state'>;
@@ -19,6 +22,9 @@ let lastSeq = 0;
  */
 export class LiveService {
   private session: LiveSession | undefined;
+  /** Following a RabbitMQ stream instead of the log (`live.follow`): its session, and where it is. */
+  private streamSession: StreamSession | undefined;
+  private stream: { url: string; stream: string } | undefined;
   private following: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private simulator: { controller: AbortController; done: Promise<void> } | undefined;
@@ -28,11 +34,42 @@ export class LiveService {
 
   constructor(
     private readonly workspace: Workspace,
-    readonly log: string | undefined,
+    private readonly logFile: string | undefined,
     private readonly emit: Emit,
   ) {}
 
+  /** The workspace's log while it is what is followed (not while a stream is). */
+  get log(): string | undefined {
+    return this.stream ? undefined : this.logFile;
+  }
+
+  /** The stream followed instead of the log, to compare and recount with (undefined while the log is followed). */
+  get followedStream(): StreamToReplay | undefined {
+    return this.stream ? { ...this.stream } : undefined;
+  }
+
+  /**
+   * Chooses what the live view follows: the workspace's log, or a RabbitMQ stream (from its first retained message,
+   * or where a tail of it last checkpointed). The view starts afresh from that source's own state.
+   */
+  async follow(source: Params<'live.follow'>): Promise<LiveState> {
+    await this.stopFollowing();
+    this.error = undefined;
+    this.stream = source.kind === 'amqp' ? { url: source.url, stream: source.stream } : undefined;
+    try {
+      await this.start();
+    } catch (error) {
+      // A stream that cannot be followed (a malformed address) leaves the log followed, as before.
+      this.stream = undefined;
+      await this.start();
+      throw error;
+    }
+    this.publishState(true);
+    return this.state();
+  }
+
   async start(): Promise<void> {
+    if (this.stream) return this.startStream(this.stream);
     if (!this.log || this.session) return;
     this.session = await LiveSession.open(this.workspace, { log: this.log, start: 'beginning' });
     const controller = new AbortController();
@@ -48,6 +85,27 @@ export class LiveService {
         this.error = errorMessage(error);
         this.publishState(true);
       });
+    this.publishState(true);
+  }
+
+  private async startStream(source: { url: string; stream: string }): Promise<void> {
+    if (this.streamSession) return;
+    const session = await StreamSession.open(this.workspace, { ...source, start: 'beginning' });
+    this.streamSession = session;
+    const controller = new AbortController();
+    this.following = controller;
+    session.onStatus = () => this.publishState();
+    session.onWarning = () => this.publishState();
+    this.loop = session
+      .follow(controller.signal, (tick) => {
+        for (const update of tick.updates)
+          this.emit({ type: 'live.update', pipeline: update.pipeline, mode: update.mode, rows: update.rows });
+        this.publishState();
+      })
+      .catch((error) => {
+        this.error = errorMessage(error);
+      })
+      .finally(() => this.publishState(true));
     this.publishState(true);
   }
 
@@ -71,13 +129,30 @@ export class LiveService {
   state(): LiveState {
     const session = this.session;
     const tail = session?.tailer.status;
+    const view = this.streamSession?.view ?? session?.view;
+    const warnings = this.streamSession?.warnings ?? session?.warnings ?? [];
+    const stream = this.streamSession?.status;
     return {
       seq: ++lastSeq,
-      log: this.log ?? null,
+      log: this.streamSession?.log ?? this.log ?? null,
       following: Boolean(this.following && !this.following.signal.aborted),
-      counters: session ? { ...session.view.counters } : { lines: 0, events: 0, newEvents: 0, rejects: 0 },
-      pipelines: session?.view.pipelines ?? [],
-      problems: [...(session?.view.problems ?? []), ...(this.error ? [{ pipeline: '(tail)', error: this.error }] : [])],
+      counters: view ? { ...view.counters } : { lines: 0, events: 0, newEvents: 0, rejects: 0 },
+      pipelines: view?.pipelines ?? [],
+      problems: [...(view?.problems ?? []), ...(this.error ? [{ pipeline: '(tail)', error: this.error }] : [])],
+      ...(stream
+        ? {
+            stream: {
+              state: stream.state,
+              source: stream.source,
+              stream: stream.stream,
+              offset: stream.offset,
+              attempt: stream.attempt,
+              ...(stream.retryInMs !== undefined ? { retryInMs: stream.retryInMs } : {}),
+              ...(stream.lastError !== undefined ? { lastError: stream.lastError } : {}),
+              lostOffsets: stream.lostOffsets,
+            },
+          }
+        : {}),
       tail: tail
         ? {
             state: tail.state,
@@ -88,17 +163,17 @@ export class LiveService {
           }
         : null,
       simulating: this.simulator?.controller.signal.aborted === false,
-      ...(session && session.warnings.length > 0 ? { warnings: [...session.warnings] } : {}),
+      ...(warnings.length > 0 ? { warnings: warnings.slice(-20) } : {}),
     };
   }
 
   rows(pipeline: string, mode: LiveMode): { columns: string[]; rows: LiveRow[] } {
-    const view = this.session?.view;
+    const view = this.view;
     return { columns: view?.incremental(pipeline)?.outputColumns ?? [], rows: view?.rows(pipeline, mode) ?? [] };
   }
 
   get view() {
-    return this.session?.view;
+    return this.streamSession?.view ?? this.session?.view;
   }
 
   /**
@@ -106,10 +181,19 @@ export class LiveService {
    * once the simulator has stopped writing, so a stopped log holds every line it will get.
    */
   async simulate(running: boolean, rate = 25): Promise<LiveState> {
-    if (!this.log) return this.state();
+    if (!this.log && !this.stream) return this.state();
     if (running && !this.simulator) {
       const controller = new AbortController();
-      const done = simulate({ out: this.log, rate, duplicates: 0.03, late: 0.02, signal: controller.signal })
+      // Following a stream, the demo traffic is published to it, each write confirmed by the broker.
+      const stream = this.stream;
+      const target = stream
+        ? StreamPublisher.open(stream.url, stream.stream).then((publisher) => ({
+            sink: (lines: string[]) => publisher.write(lines),
+            close: () => publisher.close(),
+          }))
+        : Promise.resolve({ out: this.log as string, close: async () => {} });
+      const done = target
+        .then((t) => simulate({ ...t, rate, duplicates: 0.03, late: 0.02, signal: controller.signal }).finally(() => t.close()))
         .then(
           () => {},
           (error: unknown) => {
@@ -137,19 +221,35 @@ export class LiveService {
   }
 
   async recount(options: OperationOptions): Promise<RecountResult> {
+    const view = this.view;
+    if (this.stream) {
+      // What the view applied is what the recount imports through: its checkpoint is brought up to date first.
+      await this.streamSession?.checkpoint();
+      const result = await recountStream(this.workspace, this.stream, { ...options, ...(view ? { view } : {}) });
+      this.publishState(true);
+      return result;
+    }
     if (!this.log) throw new Error('No event log is being followed in this workspace');
-    const result = await recount(this.workspace, this.log, { ...options, ...(this.session ? { view: this.session.view } : {}) });
+    const result = await recount(this.workspace, this.log, { ...options, ...(view ? { view } : {}) });
     this.publishState(true);
     return result;
+  }
+
+  private async stopFollowing(): Promise<void> {
+    await this.stopSimulator();
+    this.following?.abort();
+    await this.loop;
+    this.loop = undefined;
+    this.following = undefined;
+    await this.session?.close();
+    this.session = undefined;
+    await this.streamSession?.close();
+    this.streamSession = undefined;
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.trailing);
     this.trailing = undefined;
-    await this.stopSimulator();
-    this.following?.abort();
-    await this.loop;
-    await this.session?.close();
-    this.session = undefined;
+    await this.stopFollowing();
   }
 }

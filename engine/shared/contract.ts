@@ -125,7 +125,37 @@ const LiveStateSchema = z.object({
   simulating: z.boolean(),
   /** What following the log found while Recount was stopped (rotations, a copytruncate, a damaged checkpoint). */
   warnings: z.array(z.string()).optional(),
+  /** Following a RabbitMQ stream instead of the log (`live.follow`): where it stands. `log` is then its address. */
+  stream: z
+    .object({
+      state: z.enum(['connecting', 'following', 'reconnecting', 'failed', 'closed']),
+      /** The stream's address, without its password. */
+      source: z.string(),
+      stream: z.string(),
+      /** The last offset applied; null before any. */
+      offset: z.number().nullable(),
+      /** Failed attempts to connect since the last success. */
+      attempt: z.number(),
+      retryInMs: z.number().optional(),
+      lastError: z.string().optional(),
+      /** Offsets the stream's retention removed before they were read (a gap), in total. */
+      lostOffsets: z.number(),
+    })
+    .optional(),
 });
+
+/** What the live view follows: the workspace's event log, or a RabbitMQ stream. */
+export const LiveSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file') }),
+  z.object({
+    kind: z.literal('amqp'),
+    url: z
+      .string()
+      .regex(/^amqps?:\/\/\S+$/i, 'expected amqp://USER:PASS@HOST:PORT/VHOST')
+      .max(2000),
+    stream: z.string().min(1).max(255),
+  }),
+]);
 
 const ReasonValues = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
 
@@ -399,6 +429,7 @@ export const METHODS = {
     params: z.object({ pipeline: z.string(), mode: z.enum(['naive', 'exact']) }),
     result: z.object({ columns: z.array(z.string()), rows: z.array(Row) }),
   },
+  'live.follow': { params: LiveSourceSchema, result: LiveStateSchema },
   'live.simulate': {
     params: z.object({ running: z.boolean(), rate: z.number().min(1).max(100_000).optional() }),
     result: LiveStateSchema,

@@ -11,7 +11,8 @@ export function compareHandlers(session: WorkspaceSession): Handlers<'served.vie
   return {
     'served.view': async ({ pipeline }) => servedView(session.workspace, session.live.view, pipeline),
     'reconcile.compare': async ({ pipeline, ids, throughLine, ...cell }, context) => {
-      const log = session.live.log;
+      const stream = session.live.followedStream;
+      const log = stream ? session.live.state().log : session.live.log;
       if (!log) throw new UserError('This workspace follows no event log, so there is nothing to compare with', 'no-log');
       const ranAt = new Date().toISOString();
       const result = await reconcile(session.workspace, pipeline, log, {
@@ -19,6 +20,8 @@ export function compareHandlers(session: WorkspaceSession): Handlers<'served.vie
         signal: context.signal,
         onProgress: context.progress,
         ...(throughLine !== undefined ? { throughLine } : {}),
+        // A stream is replayed through the offset its last recount imported (throughLine, the lake's line), if given.
+        ...(stream ? { stream: { ...stream, ...(throughLine ? { throughOffset: throughLine - 1 } : {}) } } : {}),
       });
       const key = cellKey(cell);
       // The ids are asked for on top of a comparison shown; the comparison itself is what a cell shows on open.
