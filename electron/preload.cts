@@ -23,6 +23,8 @@ const METHOD_NAMES = [
   'schema.functions',
   'lake.import',
   'lake.rejects',
+  'lake.imports',
+  'lake.removeImport',
   'query.run',
   'query.page',
   'query.close',

@@ -223,7 +223,7 @@ describe('the CLI beside a running engine', () => {
     const compared = await cli('compare', 'daily_visits', '--log', log);
     expect(compared.code).toBe(1);
     expect(compared.stderr).toBe(
-      'recount: recount tail holds this workspace, and runs beside it only import, run, status, runs, query and export: stop it for this one\n',
+      'recount: recount tail holds this workspace, and runs beside it only import, imports, remove-import, run, status, runs, query and export: stop it for this one\n',
     );
     tail.kill('SIGINT');
     expect(await exit).toBe(0);

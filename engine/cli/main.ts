@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerInit } from './commands/init.js';
 import { registerImport } from './commands/import.js';
+import { registerImports, registerRemoveImport } from './commands/imports.js';
 import { registerQuery } from './commands/query.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerRun } from './commands/run.js';
@@ -22,6 +23,8 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false });
   registerInit(program);
   registerImport(program);
+  registerImports(program);
+  registerRemoveImport(program);
   registerQuery(program);
   registerRun(program);
   registerStatus(program);

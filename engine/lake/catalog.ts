@@ -102,9 +102,15 @@ export const migrateLakeCatalog: OpenStep = async ({ catalog }) => {
   await migrateLayer(catalog, LAKE_SCHEMA);
 };
 
-/** The id the next import takes. */
+/**
+ * The id the next import takes: newer than every import and every removal's version (a removed import's id is never
+ * taken again, and a date's version only grows).
+ */
 export async function nextImportId(catalog: Connection): Promise<number> {
-  const row = await catalog.one<{ id: number }>('SELECT (coalesce(max(import_id), 0) + 1)::DOUBLE AS id FROM imports');
+  const row = await catalog.one<{ id: number }>(
+    `SELECT (greatest(coalesce((SELECT max(import_id) FROM imports), 0),
+       coalesce((SELECT max(version) FROM lake_removals), 0)) + 1)::DOUBLE AS id`,
+  );
   return Number(row?.id ?? 1);
 }
 
@@ -226,6 +232,34 @@ export async function recentImports(catalog: Connection, limit: number): Promise
     rejected: Number(i.rejected),
     duplicates: Number(i.duplicates),
     importedAt: i.importedAt,
+  }));
+}
+
+export interface ImportEntry extends ImportListing {
+  format: string;
+  /** The first and last date it landed rows on; null when it landed none. */
+  firstDate: string | null;
+  lastDate: string | null;
+  partitions: number;
+}
+
+/** Every import, oldest first, with the dates it landed rows on. */
+export async function allImports(catalog: Connection): Promise<ImportEntry[]> {
+  const rows = await catalog.all<ImportListing & Omit<ImportEntry, keyof ImportListing> & Record<string, unknown>>(
+    `SELECT import_id::DOUBLE AS "importId", source_path AS path, format, rows::DOUBLE AS rows,
+       rejected::DOUBLE AS rejected, duplicates::DOUBLE AS duplicates, ${isoTime('imported_at')} AS "importedAt",
+       (SELECT strftime(min(event_date), '%Y-%m-%d') FROM lake_files f WHERE f.import_id = i.import_id) AS "firstDate",
+       (SELECT strftime(max(event_date), '%Y-%m-%d') FROM lake_files f WHERE f.import_id = i.import_id) AS "lastDate",
+       (SELECT count(DISTINCT event_date) FROM lake_files f WHERE f.import_id = i.import_id)::DOUBLE AS partitions
+     FROM imports i ORDER BY import_id`,
+  );
+  return rows.map((i) => ({
+    ...i,
+    importId: Number(i.importId),
+    rows: Number(i.rows),
+    rejected: Number(i.rejected),
+    duplicates: Number(i.duplicates),
+    partitions: Number(i.partitions),
   }));
 }
 

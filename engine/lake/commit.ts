@@ -158,7 +158,7 @@ export async function commitImport(
 
   let removedFiles: string[] = [];
   await connection.transaction(async () => {
-    removedFiles = await removeImports(connection, replaced, record.importId);
+    removedFiles = await removeImports(connection, workspace.dir, replaced, record.importId);
     await connection.run(
       `INSERT INTO imports VALUES ($id, $path, $format, $sha, $bytesFrom, $bytesTo, $linesFrom, $linesTo,
          $rows, $rejected, $duplicates, CAST($partitions AS DATE[]), $fieldMap, CAST($importedAt AS TIMESTAMPTZ), $duration,

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../kernel/workspace/db.js';
 import type { CanonicalField } from '../kernel/workspace/settings.js';
+import { listLiteral, literal } from '../kernel/util/sql.js';
 
 /**
  * An import's identity is its content and how it was read: the same bytes read with another `--format`, `--map` or
@@ -112,7 +113,12 @@ export function lakeFirstSql(replaced: readonly number[]): string {
  * is no duplicate any more). The dates they held get a new input version (`version`, an import id newer than any), so
  * the batch layer recounts them. Returns the files to delete once the views no longer read them.
  */
-export async function removeImports(connection: Connection, ids: readonly number[], version: number): Promise<string[]> {
+export async function removeImports(
+  connection: Connection,
+  workspaceDir: string,
+  ids: readonly number[],
+  version: number,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const list = ids.join(', ');
   const files = await connection.all<{ path: string }>(`SELECT path FROM lake_files WHERE import_id IN (${list})`);
@@ -123,6 +129,7 @@ export async function removeImports(connection: Connection, ids: readonly number
     SELECT event_id, arg_min(import_id, (import_id, source_line)) AS import_id,
       arg_min(source_line, (import_id, source_line)) AS source_line
     FROM duplicate_arrivals WHERE first_import_id IN (${list}) AND import_id NOT IN (${list}) GROUP BY event_id`);
+  await countNewFirsts(connection, workspaceDir);
   await connection.run(`DELETE FROM duplicate_arrivals WHERE import_id IN (${list})`);
   await connection.run(`DELETE FROM duplicate_arrivals d USING new_firsts f
     WHERE d.event_id = f.event_id AND d.import_id = f.import_id AND d.source_line = f.source_line`);
@@ -132,6 +139,27 @@ export async function removeImports(connection: Connection, ids: readonly number
     await connection.run(`DELETE FROM ${table} WHERE import_id IN (${list})`);
   }
   return files.map((f) => f.path);
+}
+
+/**
+ * A file's `new_events` counts the events first seen in it; an arrival that becomes first (new_firsts) adds one to
+ * the file that holds it. Only the files of the dates those arrivals are on are read, to find which file each is in.
+ */
+async function countNewFirsts(connection: Connection, workspaceDir: string): Promise<void> {
+  const files = await connection.all<{ path: string }>(`SELECT DISTINCT l.path FROM lake_files l
+    JOIN duplicate_arrivals d ON d.import_id = l.import_id AND d.event_date = l.event_date
+    SEMI JOIN new_firsts f ON f.event_id = d.event_id AND f.import_id = d.import_id AND f.source_line = d.source_line
+    ORDER BY l.path`);
+  if (files.length === 0) return;
+  const paths = files.map((f) => f.path);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE new_first_files AS
+    SELECT m.path, count(*) AS n
+    FROM read_parquet(${listLiteral(paths.map((p) => join(workspaceDir, p)))}, filename = true, union_by_name = true) r
+    JOIN new_firsts f ON f.import_id = r._import_id AND f.source_line = r._source_line
+    JOIN (VALUES ${paths.map((p) => `(${literal(join(workspaceDir, p))}, ${literal(p)})`).join(', ')}) AS m(filename, path)
+      ON m.filename = r.filename
+    GROUP BY m.path`);
+  await connection.run(`UPDATE lake_files l SET new_events = l.new_events + c.n FROM new_first_files c WHERE l.path = c.path`);
 }
 
 /** Deletes the files of removed imports (Recount's own: their names are in the catalog it just changed). */

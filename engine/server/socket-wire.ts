@@ -41,6 +41,7 @@ export const ENGINE_MOVED = 'engine-moved';
 /** Requests that write the lake or the summary tables: the engine runs them one at a time, in arrival order. */
 export const WRITERS: Partial<Record<Method, string>> = {
   'lake.import': 'import',
+  'lake.removeImport': 'import removal',
   'pipelines.run': 'pipeline run',
   'reconcile.recount': 'recount',
 };

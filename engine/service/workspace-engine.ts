@@ -1,5 +1,7 @@
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import { importFiles } from '../lake/import.js';
+import { allImports } from '../lake/catalog.js';
+import { removeImport } from '../lake/remove.js';
 import { runPipelines } from '../batch/runner.js';
 import { workspaceStatus } from '../batch/status.js';
 import { runHistory } from '../batch/history.js';
@@ -20,6 +22,8 @@ import type { ParsedParams } from './handlers/handler.js';
 
 type Served =
   | 'lake.import'
+  | 'lake.imports'
+  | 'lake.removeImport'
   | 'pipelines.status'
   | 'pipelines.run'
   | 'pipelines.runs'
@@ -60,6 +64,8 @@ export class WorkspaceEngine {
           }),
         ),
       ),
+      'lake.imports': p<'lake.imports'>(async () => allImports(workspace.catalog)),
+      'lake.removeImport': p<'lake.removeImport'>(async ({ importId }, options) => removeImport(workspace, importId, options)),
       'pipelines.status': p<'pipelines.status'>(async () => ({
         ...(await workspaceStatus(workspace)),
         foreignFiles: workspace.recovery.foreign,
@@ -115,7 +121,7 @@ export class WorkspaceEngine {
     const { id, method, params } = parsed.data;
     const run = (this.runs as Partial<Record<Method, Run>>)[method];
     if (!run) {
-      const message = `${this.holder} holds this workspace, and runs beside it only import, run, status, runs, query and export: stop it for this one`;
+      const message = `${this.holder} holds this workspace, and runs beside it only import, imports, remove-import, run, status, runs, query and export: stop it for this one`;
       return { id, ok: false, error: { code: 'held-by-engine', message } };
     }
     const controller = new AbortController();

@@ -331,6 +331,40 @@ export const METHODS = {
       z.object({ importId: z.number(), file: z.string(), line: z.number(), reason: z.string(), raw: z.string().nullable() }),
     ),
   },
+  /** Every import, oldest first (`recount imports`). */
+  'lake.imports': {
+    params: z.object({}),
+    result: z.array(
+      z.object({
+        importId: z.number(),
+        path: z.string(),
+        format: z.string(),
+        rows: z.number(),
+        rejected: z.number(),
+        duplicates: z.number(),
+        importedAt: IsoTime,
+        firstDate: Date10.nullable(),
+        lastDate: Date10.nullable(),
+        partitions: z.number(),
+      }),
+    ),
+  },
+  /** Undoes an import: its files leave the lake in one commit, and the dates it held are stale (engine/lake/remove.ts). */
+  'lake.removeImport': {
+    params: z.object({ importId: z.number().int().min(1) }),
+    result: z.object({
+      importId: z.number(),
+      sourcePath: z.string(),
+      importedAt: IsoTime,
+      rows: z.number(),
+      /** Events the lake no longer holds; `kept`: events it held first that another import also has, kept from that one. */
+      events: z.number(),
+      kept: z.number(),
+      rejected: z.number(),
+      files: z.number(),
+      partitions: z.array(Date10),
+    }),
+  },
   'query.run': {
     // notebook and cellId: the cell this runs for; the engine then keeps the result's first rows for the notebook's next open.
     params: z.object({ sql: z.string().min(1), cellId: z.string().optional(), notebook: NotebookName.optional() }),
@@ -492,6 +526,7 @@ export const METHOD_NAMES = Object.keys(METHODS) as Method[];
 /** Requests that report progress and can be cancelled while they run. */
 export const LONG_RUNNING: readonly Method[] = [
   'lake.import',
+  'lake.removeImport',
   'query.run',
   'query.arrange',
   'query.profile',
