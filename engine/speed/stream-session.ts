@@ -266,8 +266,17 @@ export class StreamSession {
     }
   }
 
+  /** Checkpoints one at a time: a recount's, while the follow loop writes its own, waits for it. */
+  private checkpointing: Promise<void> = Promise.resolve();
+
   /** Persists the offset of the last applied message together with the state it produced. */
-  async checkpoint(): Promise<void> {
+  checkpoint(): Promise<void> {
+    const next = this.checkpointing.then(() => this.checkpointNow());
+    this.checkpointing = next.catch(() => {});
+    return next;
+  }
+
+  private async checkpointNow(): Promise<void> {
     await this.inFlight;
     const offset = this.appliedOffset;
     if (offset === undefined || offset === this.checkpointedOffset) return;
