@@ -379,15 +379,18 @@ async function withRawText(
   return all.sort((a, b) => a.line - b.line);
 }
 
+/** Imports files one after another; `names` gives a file its `sourceName`, by the path it is given as. */
 export async function importFiles(
   workspace: Workspace,
   files: readonly string[],
-  options: ImportOptions = {},
+  options: ImportOptions & { names?: Readonly<Record<string, string>> } = {},
 ): Promise<ImportSummary> {
+  const { names, ...common } = options;
   const results: ImportFileResult[] = [];
   for (const file of files) {
     throwIfAborted(options.signal);
-    results.push(await importFile(workspace, file, options));
+    const sourceName = names && Object.hasOwn(names, file) ? names[file] : undefined;
+    results.push(await importFile(workspace, file, sourceName ? { ...common, sourceName } : common));
   }
   return {
     files: results,

@@ -322,6 +322,9 @@ export const METHODS = {
       format: z.enum(['auto', 'ndjson', 'json', 'csv', 'parquet']).optional(),
       map: z.partialRecord(z.enum(['event_id', 'event_type', 'occurred_at']), z.string().min(1)).optional(),
       timeFormat: z.string().min(1).optional(),
+      // What the user calls a file the engine reads a copy of (browser mode's uploads): what the lake's _source_file,
+      // the catalog and messages name it, by path.
+      names: z.record(z.string(), z.string().min(1).max(1000)).optional(),
     }),
     result: z.object({ files: z.array(ImportFileSchema), rows: z.number(), rejected: z.number() }),
   },

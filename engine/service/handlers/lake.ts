@@ -12,9 +12,10 @@ export function lakeHandlers(
   session: WorkspaceSession,
 ): Handlers<'lake.import' | 'lake.rejects' | 'lake.imports' | 'lake.removeImport'> {
   return {
-    'lake.import': async ({ paths, strict, format, map, timeFormat }, context) => {
+    'lake.import': async ({ paths, strict, format, map, timeFormat, names }, context) => {
       const summary = await importFiles(session.workspace, paths, {
         strict: Boolean(strict),
+        ...(names ? { names } : {}),
         ...(format ? { format } : {}),
         ...(map ? { map } : {}),
         ...(timeFormat ? { timeFormat } : {}),
