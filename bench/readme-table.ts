@@ -41,9 +41,14 @@ export function parseTable(block: string): string[][] {
 }
 
 export function renderTable(rows: string[][]): string {
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
-  return [line(HEADER), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  return renderGrid(HEADER, rows);
+}
+
+/** A Markdown table padded as prettier pads it, so that `prettier --check` passes on the README as written. */
+export function renderGrid(header: readonly string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 /** Replaces the rows of the sections this run measured, in the order the run measured them. */
