@@ -104,6 +104,18 @@ describe('recount and compare over a RabbitMQ stream', () => {
     expect(await lake('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: truth.events.length }]);
   }, 120_000);
 
+  it('an empty stream imports nothing, and a missing one is an error naming it', async () => {
+    await declareStream(broker.url, stream);
+    const label = streamAddress(broker.url, stream).label;
+    const empty = await recountStream(t.workspace, { url: broker.url, stream });
+    expect(empty.stream).toEqual({ source: label, offsets: null, through: null, emptyOffsets: 0 });
+    expect(empty.import.rows).toBe(0);
+    expect(empty.import.status).not.toBe('failed');
+    await expect(recountStream(t.workspace, { url: broker.url, stream: 'no-such-stream' })).rejects.toThrow(
+      `there is no stream no-such-stream at ${streamAddress(broker.url, 'no-such-stream').label}`,
+    );
+  }, 60_000);
+
   it('compare replays the stream into a fresh view: a message that is no event is rejected by offset; --from-offset leaves the offsets before it unseen live', async () => {
     await declareStream(broker.url, stream);
     const messages = [...lines.slice(0, 40), 'not json', ...lines.slice(40)];
