@@ -4,27 +4,14 @@ import type { Json } from '@duckdb/node-api';
 import type { Workspace } from '../kernel/workspace/workspace.js';
 import type { Connection } from '../kernel/workspace/db.js';
 import { CancelledError, UserError, duckdbMessage } from '../kernel/util/errors.js';
-import { ident, literal } from '../kernel/util/sql.js';
+import { ident } from '../kernel/util/sql.js';
 import { displayConverter, resultColumn, type ResultColumn } from '../kernel/util/values.js';
 import type { OperationOptions } from '../shared/progress.js';
 import { parseStatement } from '../kernel/pipeline/ast.js';
 import { summaryTables } from '../batch/state.js';
 import { tablesRead } from './table-reads.js';
-
-/** What a statement returned (DuckDB's `Count` for CREATE … AS and INSERT, nothing for SET), as a query. */
-function statementResult(names: string[], rows: unknown[][]): string {
-  if (names.length === 0 || rows.length === 0) return `SELECT 'done' AS result`;
-  const value = (v: unknown): string =>
-    v === null || v === undefined
-      ? 'NULL'
-      : typeof v === 'number' || typeof v === 'bigint'
-        ? String(v)
-        : typeof v === 'boolean'
-          ? String(v)
-          : literal(typeof v === 'string' ? v : JSON.stringify(v));
-  const body = rows.map((r) => `(${names.map((_, i) => value(r[i])).join(', ')})`).join(', ');
-  return `SELECT * FROM (VALUES ${body}) AS t(${names.map((n) => ident(n)).join(', ')})`;
-}
+import { runStatements, statementResult } from './statement-results.js';
+import { splitStatements } from '../kernel/util/split-sql.js';
 
 /** A held result: its table, on the connection that holds it (temporary tables live on one connection). */
 export interface QueryResult {
@@ -36,6 +23,18 @@ export interface QueryResult {
   usedAt: number;
   /** The client connection that ran it; its result goes when that client does. */
   owner: string | undefined;
+  /** The results of a cell's statements, this one among them, held on one connection and closed together. */
+  siblings?: readonly string[];
+}
+
+/** One statement's result, of a cell of several. */
+export interface StatementResult {
+  queryId: string;
+  columns: ResultColumn[];
+  rowCount: number;
+  statement: 'select' | 'statement';
+  /** The statement's own text. */
+  sql: string;
 }
 
 /**
@@ -61,6 +60,7 @@ export class QueryResults {
     statement: string;
     ranAt: string;
     tables: string[];
+    statements?: StatementResult[];
   }> {
     const started = performance.now();
     const ranAt = new Date().toISOString();
@@ -72,6 +72,14 @@ export class QueryResults {
     const id = randomBytes(6).toString('hex');
     const table = `result_${id}`;
     try {
+      const pieces = splitStatements(sql);
+      // Several statements: each one's result, as DuckDB counts them (a text the splitter reads otherwise runs whole).
+      if (pieces.length > 1 && (await connection.raw.extractStatements(sql)).count === pieces.length) {
+        const statements = await this.runEach(connection, id, sql, pieces, options, owner);
+        const last = statements[statements.length - 1] as StatementResult;
+        const tables = await tablesRead(connection, sql).catch(() => [] as string[]);
+        return { ...last, elapsedMs: Math.round(performance.now() - started), ranAt, tables, statements };
+      }
       const parsed = await parseStatement(connection, sql);
       const isSelect = parsed.ok && (parsed.statement.type === 'SELECT_NODE' || parsed.statement.type === 'SET_OPERATION_NODE');
       const body = sql.trim().replace(/;\s*$/, '');
@@ -121,6 +129,53 @@ export class QueryResults {
     }
   }
 
+  /** Holds each statement's result of a cell of several, all on one connection: they are closed together. */
+  private async runEach(
+    connection: Connection,
+    id: string,
+    sql: string,
+    pieces: string[],
+    options: OperationOptions,
+    owner: string | undefined,
+  ): Promise<StatementResult[]> {
+    const ids = pieces.map((_, i) => `${id}_${i + 1}`);
+    const held = await runStatements(
+      connection,
+      sql,
+      pieces,
+      ids.map((i) => `result_${i}`),
+      { ...options, summaryTables: () => summaryTables(this.workspace.catalog) },
+    );
+    const results: StatementResult[] = [];
+    for (const [i, statement] of held.entries()) {
+      const columns = await this.columns(connection, statement.table);
+      const count = await connection.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${ident(statement.table)}`);
+      results.push({
+        queryId: ids[i] as string,
+        columns,
+        rowCount: Number(count?.n ?? 0),
+        statement: statement.statement,
+        sql: statement.sql,
+      });
+    }
+    if (options.signal?.aborted) throw new CancelledError();
+    for (const [i, r] of results.entries()) {
+      const entry: QueryResult = {
+        id: r.queryId,
+        connection,
+        table: (held[i] as { table: string }).table,
+        columns: r.columns,
+        rowCount: r.rowCount,
+        usedAt: Date.now(),
+        owner,
+        siblings: ids,
+      };
+      this.results.set(r.queryId, entry);
+    }
+    this.evict();
+    return results;
+  }
+
   private async columns(connection: Connection, table: string): Promise<ResultColumn[]> {
     const reader = await connection.read(`SELECT * FROM ${ident(table)} LIMIT 0`);
     return reader.deduplicatedColumnNames().map((name, i) => {
@@ -148,7 +203,7 @@ export class QueryResults {
   close(queryId: string): void {
     const result = this.results.get(queryId);
     if (!result) return;
-    this.results.delete(queryId);
+    for (const id of result.siblings ?? [queryId]) this.results.delete(id);
     result.connection.close();
   }
 
@@ -184,7 +239,13 @@ export class QueryResults {
   }
 
   private evict(): void {
-    const byAge = [...this.results.values()].sort((a, b) => a.usedAt - b.usedAt);
+    // A cell's statements count as one result: they share a connection, and go together.
+    const byConnection = new Map<Connection, QueryResult>();
+    for (const r of this.results.values()) {
+      const seen = byConnection.get(r.connection);
+      if (!seen || seen.usedAt < r.usedAt) byConnection.set(r.connection, r);
+    }
+    const byAge = [...byConnection.values()].sort((a, b) => a.usedAt - b.usedAt);
     while (byAge.length > QueryResults.LIMIT) this.close((byAge.shift() as QueryResult).id);
   }
 }

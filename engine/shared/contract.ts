@@ -381,6 +381,18 @@ export const METHODS = {
       ranAt: IsoTime,
       /** The tables and views the statement read, as DuckDB bound it. */
       tables: z.array(z.string()),
+      /** A cell of several statements: each one's result, held and paged as any (the fields above are the last's). */
+      statements: z
+        .array(
+          z.object({
+            queryId: z.string(),
+            columns: z.array(ColumnSchema),
+            rowCount: z.number(),
+            statement: z.enum(['select', 'statement']),
+            sql: z.string(),
+          }),
+        )
+        .optional(),
     }),
   },
   'query.page': {

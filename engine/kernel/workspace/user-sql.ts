@@ -1,4 +1,4 @@
-import { StatementType, type DuckDBResultReader } from '@duckdb/node-api';
+import { StatementType, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import type { Connection } from './db.js';
 import { CATALOG_NAMES } from './catalog.js';
 import { UserError } from '../util/errors.js';
@@ -8,6 +8,11 @@ import type { OperationOptions } from '../../shared/progress.js';
 export interface UserWriteOptions extends OperationOptions {
   /** The summary tables Recount wrote, guarded beside the catalog's own tables (the batch layer knows which they are). */
   summaryTables: readonly string[];
+  /**
+   * Runs each statement in place of running and reading it whole (a SQL cell holds each statement's result in a table
+   * of its own); what it returns, when anything, is the reader returned for the last.
+   */
+  each?: (statement: DuckDBPreparedStatement, index: number) => Promise<DuckDBResultReader | undefined>;
 }
 
 /**
@@ -33,7 +38,7 @@ export async function runUserWrites(connection: Connection, sql: string, options
         );
       }
       if (options.signal?.aborted) throw new UserError('cancelled', 'cancelled');
-      reader = await statement.runAndReadAll();
+      reader = options.each ? ((await options.each(statement, i)) ?? reader) : await statement.runAndReadAll();
     }
     const after = await fingerprint(connection, names);
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((name) => before.get(name) !== after.get(name));
@@ -48,8 +53,8 @@ export async function runUserWrites(connection: Connection, sql: string, options
     await connection.run('ROLLBACK').catch(() => {});
     throw error;
   }
-  if (!reader) throw new UserError('there is no statement to run', 'sql-error');
-  return reader;
+  if (!reader && (!options.each || extracted.count === 0)) throw new UserError('there is no statement to run', 'sql-error');
+  return reader as DuckDBResultReader;
 }
 
 const READS = new Set([StatementType.SELECT, StatementType.EXPLAIN, StatementType.PRAGMA, StatementType.CALL, StatementType.SET]);

@@ -149,18 +149,19 @@ export class ColumnWidths {
     const family = grid ? getComputedStyle(grid).fontFamily : 'sans-serif';
     const mono = grid ? getComputedStyle(grid).getPropertyValue('--font-mono') : 'monospace';
     return {
-      header: this.measurer(`600 12px ${family}`),
-      type: this.measurer(`11px ${mono}`),
+      // Beside the name, a sort arrow; beside the type, the filter and profile buttons (GridHeader).
+      header: this.measurer(`600 12px ${family}`, 16),
+      type: this.measurer(`11px ${mono}`, 42),
       value: this.measurer(`13px ${family}`),
     };
   }
 
-  private measurer(font: string) {
+  private measurer(font: string, beside = 0) {
     this.canvas ??= document.createElement('canvas').getContext('2d');
     return (text: string) => {
-      if (!this.canvas) return text.length * 7;
+      if (!this.canvas) return text.length * 7 + beside;
       this.canvas.font = font;
-      return this.canvas.measureText(text).width;
+      return this.canvas.measureText(text).width + beside;
     };
   }
 }
