@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeEvents, type Truth } from '../generator/generate.js';
@@ -7,6 +7,7 @@ import { declareStream, publishLines, startBroker, type TestBroker } from '../te
 import { StreamSession } from '../speed/stream-session.js';
 import { streamAddress } from '../speed/stream-address.js';
 import { recountStream } from './recount.js';
+import { streamCopyDir } from './stream-import.js';
 import { reconcile } from './reconcile.js';
 
 let broker: TestBroker;
@@ -103,6 +104,25 @@ describe('recount and compare over a RabbitMQ stream', () => {
     ).toEqual([{ lo: 201, hi: lines.length }]);
     expect(await lake('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: truth.events.length }]);
   }, 120_000);
+
+  it('an append to its copy that a crash cut short is written again, never imported', async () => {
+    await declareStream(broker.url, stream);
+    await publishLines(broker.url, stream, lines.slice(0, 100));
+    const address = streamAddress(broker.url, stream);
+    expect((await recountStream(t.workspace, { url: broker.url, stream })).stream.offsets).toEqual({ from: 0, to: 99 });
+    // A crash while the next messages were appended: half a line past what the copy records.
+    const copy = join(streamCopyDir(t.workspace, address), 'messages.ndjson');
+    await appendFile(copy, (lines[100] as string).slice(0, 30));
+    await publishLines(broker.url, stream, lines.slice(100));
+    const next = await recountStream(t.workspace, { url: broker.url, stream });
+    expect(next.stream.offsets).toEqual({ from: 100, to: lines.length - 1 });
+    expect(next.import.rejected).toBe(0);
+    expect(next.import.rows).toBe(lines.length - 100);
+    expect(await lake('SELECT count(*)::INTEGER AS n, max(_source_line)::INTEGER AS hi FROM raw_events')).toEqual([
+      { n: lines.length, hi: lines.length },
+    ]);
+    expect((await readFile(copy, 'utf8')).split('\n').slice(0, -1)).toEqual(lines);
+  }, 60_000);
 
   it('an empty stream imports nothing, and a missing one is an error naming it', async () => {
     await declareStream(broker.url, stream);
