@@ -37,7 +37,7 @@ function readTheme(): ChartTheme {
   const style = getComputedStyle(document.documentElement);
   const v = (name: string, fallback = '#888888') => resolve(style.getPropertyValue(name), fallback);
   return {
-    dark: matchMedia('(prefers-color-scheme: dark)').matches,
+    dark: style.colorScheme === 'dark',
     palette: [1, 2, 3, 4, 5, 6].map((i) => v(`--chart-${i}`)),
     series: { batch: v('--series-batch'), naive: v('--series-naive'), exact: v('--series-exact'), served: v('--series-served') },
     grid: v('--chart-grid', 'rgba(128, 128, 128, 0.1)'),
@@ -53,16 +53,16 @@ function readTheme(): ChartTheme {
 }
 
 /**
- * The current chart theme, re-read when the system switches between light and dark, so every chart
- * that reads `chartTheme.current` in an effect redraws in the new colours.
+ * The current chart theme, re-read when the page's theme changes (the root's data-theme, set from the user's choice
+ * or the system's), so every chart that reads `chartTheme.current` in an effect redraws in the new colours.
  */
 class ChartThemeWatch {
   current = $state.raw<ChartTheme>(readTheme());
 
   constructor() {
-    const media = matchMedia('(prefers-color-scheme: dark)');
-    media.addEventListener('change', () => {
-      this.current = readTheme();
+    new MutationObserver(() => (this.current = readTheme())).observe(document.documentElement, {
+      attributes: true,
+      attributeFilter: ['data-theme'],
     });
   }
 }

@@ -1,6 +1,9 @@
 import { isUnreachable, type Client, type ConnectionStatus } from '../api';
 import { NotebookDoc } from '../notebook/notebook.svelte';
 import type { WorkspaceStore } from '../workspace/workspace.svelte';
+import { Theme } from './theme.svelte';
+
+const SIDEBAR_KEY = 'recount:sidebar';
 
 /** Another tab switched the engine from the workspace this tab shows (`from`) to another (`to`). */
 export interface SwitchedAway {
@@ -23,6 +26,9 @@ export class Shell {
   switchedAway = $state<SwitchedAway>();
   /** Whether the engine answers (browser mode): what it last said is shown, but not as live. */
   connection = $state<ConnectionStatus>('connected');
+  /** Whether the workspace sidebar shows (remembered: hidden stays hidden on the next visit). */
+  sidebarOpen = $state(localStorage.getItem(SIDEBAR_KEY) !== 'closed');
+  readonly theme = new Theme();
   /** The workspace the open notebook belongs to. */
   private dir: string | undefined;
   /** This tab is switching the workspace itself: the change the engine announces is its own. */
@@ -35,6 +41,12 @@ export class Shell {
     client.on('workspace.changed', (e) => {
       if (e.what === 'workspace') void this.checkSwitched();
     });
+  }
+
+  toggleSidebar(): void {
+    this.sidebarOpen = !this.sidebarOpen;
+    if (this.sidebarOpen) localStorage.removeItem(SIDEBAR_KEY);
+    else localStorage.setItem(SIDEBAR_KEY, 'closed');
   }
 
   /** Edits the engine does not have yet: closing the tab now would lose them. */
