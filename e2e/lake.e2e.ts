@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { writeEvents, type Truth } from '../engine/generator/generate.js';
 import { openApp, screenshot, startApp, type RunningApp, type Session } from './harness.js';
 
@@ -82,7 +83,7 @@ describe('the lake section', () => {
     await page.keyboard.press('Escape');
     await page.locator('[data-testid="import-dialog"]').waitFor({ state: 'hidden' });
     const first = page.locator('[data-testid="lake-imports"] li').first();
-    await expect.poll(() => first.innerText()).toContain('wrong-export.ndjson');
+    await expect.poll(() => first.innerText(), { timeout: 20_000 }).toContain('wrong-export.ndjson');
     const cell = await addSqlCell(
       `SELECT (SELECT string_agg(DISTINCT _source_file, ',') FROM raw_events WHERE _source_file LIKE '%wrong-export%') AS lake, (SELECT string_agg(DISTINCT source_file, ',') FROM rejects WHERE source_file LIKE '%wrong-export%') AS rejects, (SELECT string_agg(DISTINCT source_path, ',') FROM imports WHERE source_path LIKE '%wrong-export%') AS catalog`,
     );
@@ -90,9 +91,43 @@ describe('the lake section', () => {
     await screenshot(page, 'lake-01-upload-named');
   });
 
+  it('exports a result as Parquet from the app, typed as the lake has it', async () => {
+    const cell = await addSqlCell(
+      `SELECT event_id, event_type, occurred_at FROM events WHERE _source_file = 'wrong-export.ndjson' ORDER BY event_id`,
+    );
+    await cell.locator('[data-testid="export-csv-formats"]').click();
+    await cell.locator('[data-testid="export-as-parquet"]').waitFor();
+    await screenshot(page, 'lake-01b-export-menu');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      cell.locator('[data-testid="export-as-parquet"]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('query-result.parquet');
+    const saved = join(app.dir, '..', 'export.parquet');
+    await download.saveAs(saved);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const types = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${saved}')`)).getRowObjectsJson();
+      expect(types.map((t) => [t.column_name, t.column_type])).toEqual([
+        ['event_id', 'VARCHAR'],
+        ['event_type', 'VARCHAR'],
+        ['occurred_at', 'TIMESTAMP WITH TIME ZONE'],
+      ]);
+      const rows = (
+        await connection.runAndReadAll(`SELECT event_id, epoch_ms(occurred_at)::DOUBLE AS ms FROM read_parquet('${saved}')`)
+      ).getRowObjectsJson();
+      const expected = [...truth.events].sort((a, b) => (a.event_id < b.event_id ? -1 : 1));
+      expect(rows.map((r) => [r.event_id, Number(r.ms)])).toEqual(expected.map((e) => [e.event_id, e.occurred_at_ms]));
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it("opens every import's rejects from the lake's rejected count, and as a SQL cell", async () => {
     const total = demoRejected + truth.malformed.length;
-    await expect.poll(async () => (await lakeNumbers()).rejected).toBe(`${count(total)} rejected`);
+    await expect.poll(async () => (await lakeNumbers()).rejected, { timeout: 20_000 }).toBe(`${count(total)} rejected`);
     await page.locator('[data-testid="lake-rejected"]').click();
     const rows = page.locator('[data-testid="rejects-table"] tbody tr');
     await rows.first().waitFor();
@@ -105,7 +140,9 @@ describe('the lake section', () => {
     const cells = await page.locator('[data-cell-kind="sql"]').count();
     await page.locator('[data-testid="rejects-open-sql"]').click();
     const cell = page.locator('[data-cell-kind="sql"]').nth(cells);
-    await expect.poll(() => cell.locator('[data-testid="row-count"]').innerText()).toBe(`${count(total)} rows`);
+    await expect
+      .poll(() => cell.locator('[data-testid="row-count"]').innerText(), { timeout: 20_000 })
+      .toBe(`${count(total)} rows`);
     await cell.scrollIntoViewIfNeeded();
     await screenshot(page, 'lake-03-rejects-cell');
   });
@@ -123,7 +160,7 @@ describe('the lake section', () => {
     await screenshot(page, 'lake-04-remove-confirm');
     await page.locator('[data-testid="remove-import-go"]').click();
     await confirm.waitFor({ state: 'hidden' });
-    await expect.poll(lakeNumbers).toEqual(before);
+    await expect.poll(lakeNumbers, { timeout: 20_000 }).toEqual(before);
     expect(await page.locator('[data-testid="lake-imports"] li', { hasText: 'wrong-export.ndjson' }).count()).toBe(0);
     const cell = await addSqlCell(`SELECT count(*) AS n FROM raw_events WHERE _source_file = 'wrong-export.ndjson'`);
     expect(await firstRow(cell)).toEqual(['0']);

@@ -99,7 +99,12 @@ class BrowserFiles implements FileAccess {
   async exportTo(source: ExportSource, suggestedName: string, signal?: AbortSignal) {
     const prepared = await this.client().call(
       'export.prepare',
-      { source, format: 'csv', name: suggestedName.replace(/[^\w .-]/g, '_') },
+      // The name's extension is the format, as the desktop app's save dialog has it.
+      {
+        source,
+        format: suggestedName.toLowerCase().endsWith('.parquet') ? 'parquet' : 'csv',
+        name: suggestedName.replace(/[^\w .-]/g, '_'),
+      },
       signal ? { signal } : {},
     );
     const link = document.createElement('a');

@@ -12,7 +12,10 @@ export interface FileAccess {
   chooseImportFiles(): Promise<string[]>;
   /** Files dropped on the window (or picked with an input) as paths the engine can read. */
   dropped(files: File[], onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string[]>;
-  /** Export a result or table to a place the user chooses; resolves to what was written, or undefined when dismissed. */
+  /**
+   * Export a result or table to a place the user chooses, as CSV or Parquet by the suggested name's extension;
+   * resolves to what was written, or undefined when dismissed.
+   */
   exportTo(
     source: ExportSource,
     suggestedName: string,
