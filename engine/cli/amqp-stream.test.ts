@@ -117,6 +117,10 @@ describe('a RabbitMQ stream end to end: simulate → tail → recount → compar
     expect(compared.stderr).toBe('');
     const result = parseResult('reconcile.compare', JSON.parse(compared.stdout));
     expect(result.rejectedLines).toEqual([]);
+    const textual = await runCli(['compare', 'daily_visits', '--log', broker.url, '--stream', stream], env);
+    expect(textual.stdout.split('\n')[0]).toBe(
+      `daily_visits: batch watermark ${result.watermark}, 0 rejected messages in the stream`,
+    );
     // The generator's truth per day: visits of each event once, every arrival, and distinct visitors.
     const visits = (events: Message['event'][]) => {
       const by = new Map<string, { visits: number; users: Set<string> }>();

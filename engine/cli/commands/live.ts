@@ -72,6 +72,13 @@ function offsetOption(value: string | undefined): number | undefined {
   return n;
 }
 
+/** The offsets of a stream's rejected messages, the first ten of them (--ids lists them all). */
+function rejectedOffsets(rejected: readonly { line: number }[]): string {
+  if (rejected.length === 0) return '';
+  const shown = rejected.slice(0, 10).map((r) => r.line);
+  return ` (offset${rejected.length === 1 ? '' : 's'} ${shown.join(', ')}${rejected.length > 10 ? ', …' : ''})`;
+}
+
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -243,7 +250,7 @@ export function registerLive(program: Command): void {
           return;
         }
         process.stdout.write(
-          `${pipeline}: batch watermark ${result.watermark ?? 'none'}, ${result.rejectedLines.length} rejected ${stream ? `messages in the stream${result.rejectedLines.length ? ` (offsets ${result.rejectedLines.map((r) => r.line).join(', ')})` : ''}` : 'lines in the log'}\n`,
+          `${pipeline}: batch watermark ${result.watermark ?? 'none'}, ${result.rejectedLines.length} rejected ${stream ? `messages in the stream${rejectedOffsets(result.rejectedLines)}` : 'lines in the log'}\n`,
         );
         for (const r of result.rows) {
           const reasons = REASONS.filter((k) => r.reasons[k] !== 0 && r.reasons[k] !== null).map((k) => `${k} ${r.reasons[k]}`);
