@@ -1,7 +1,6 @@
 import {
   completeFromList,
   ifNotIn,
-  snippetCompletion,
   type Completion,
   type CompletionContext,
   type CompletionResult,
@@ -9,7 +8,7 @@ import {
 } from '@codemirror/autocomplete';
 import { schemaCompletionSource, type SQLNamespace } from '@codemirror/lang-sql';
 import { shortType } from '../grid/columns';
-import { DuckDB, functionList, keywordList, typeList } from './duckdb-dialect';
+import { DuckDB, keywordList, typeList } from './duckdb-dialect';
 
 /** A table or view of the workspace, as `schema.tables` describes it. */
 export interface SchemaTable {
@@ -77,13 +76,12 @@ export function columnsInScope(tables: readonly SchemaTable[]): CompletionSource
   });
 }
 
-/** Keywords and types in capitals, functions as `name(…)` with the cursor between the parentheses. */
+/** Keywords and types in capitals (functions are DuckDB's own list: function-completion.ts). */
 export function languageCompletions(): CompletionSource {
   const options: Completion[] = [
     ...keywordList.map((k) => ({ label: k.toUpperCase(), type: 'keyword', boost: -1 })),
     ...PHRASES.map((p) => ({ label: p, type: 'keyword', boost: -1 })),
     ...typeList.map((t) => ({ label: t.toUpperCase(), type: 'type', boost: -2 })),
-    ...functionList.map((f) => snippetCompletion(`${f}(\${})`, { label: f, type: 'function', detail: '()' })),
   ];
   return ifNotIn(NOT_IN_TEXT, completeFromList(options));
 }

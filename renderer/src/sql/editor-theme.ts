@@ -55,7 +55,10 @@ const theme = EditorView.theme({
     boxShadow: 'var(--shadow-md)',
     overflow: 'hidden',
   },
+  // The function's panel sits beside the list, outside its box: the list clips its own overflow instead.
+  '.cm-tooltip.cm-tooltip-autocomplete': { overflow: 'visible' },
   '.cm-tooltip.cm-tooltip-autocomplete > ul': {
+    borderRadius: 'var(--radius-md)',
     fontFamily: 'var(--font-mono)',
     fontSize: 'var(--text-sm)',
     maxHeight: '15em',
@@ -75,7 +78,13 @@ const theme = EditorView.theme({
     fontFamily: 'var(--font-sans)',
     fontSize: 'var(--text-sm)',
     color: 'var(--text-muted)',
+    lineHeight: '1.5',
+    maxWidth: '460px',
   },
+  '.cm-fn-signature': { fontFamily: 'var(--font-mono)', color: 'var(--text)', whiteSpace: 'pre-wrap' },
+  '.cm-fn-more': { color: 'var(--text-faint)' },
+  '.cm-fn-description': { marginTop: 'var(--space-1)' },
+  '.cm-fn-example': { marginTop: 'var(--space-1)', fontFamily: 'var(--font-mono)', color: 'var(--text-faint)' },
 });
 
 export const editorTheme = [theme, syntaxHighlighting(highlight)];

@@ -7,6 +7,7 @@ type Summary = Result<'workspace.summary'>;
 type Status = Result<'pipelines.status'>;
 type NotebookInfo = Result<'notebooks.list'>[number];
 type Tables = Result<'schema.tables'>;
+type Functions = Result<'schema.functions'>;
 
 /**
  * What the app knows of the open workspace: its lake, pipelines, notebooks, schema and the live tail.
@@ -19,6 +20,8 @@ export class WorkspaceStore {
   live = $state<LiveState>();
   notebooks = $state<NotebookInfo[]>([]);
   tables = $state<Tables>([]);
+  /** DuckDB's functions for completion: read with the workspace, not on every change (a macro made is a workspace change). */
+  functions = $state.raw<Functions>([]);
   error = $state<unknown>();
   /** Bumped on every change to the lake or pipelines, for cells that show derived numbers. */
   version = $state(0);
@@ -27,6 +30,7 @@ export class WorkspaceStore {
   private infoAnswers = new NewestAnswer();
   private dataAnswers = new NewestAnswer();
   private notebookAnswers = new NewestAnswer();
+  private functionAnswers = new NewestAnswer();
 
   constructor(private readonly client: Client) {
     client.on('live.state', (e) => this.acceptLive(e.state));
@@ -60,6 +64,7 @@ export class WorkspaceStore {
       this.refreshData(),
       this.refreshNotebooks(),
       this.client.call('live.state', {}).then((s) => this.acceptLive(s)),
+      this.refreshFunctions(),
     ]);
   }
 
@@ -74,6 +79,13 @@ export class WorkspaceStore {
     this.summary = summary;
     this.status = status;
     this.tables = tables;
+  }
+
+  /** Completion works without them (it falls back to the names it knows), so failing to read them fails nothing. */
+  private async refreshFunctions(): Promise<void> {
+    const keep = this.functionAnswers.next();
+    const functions = await this.client.call('schema.functions', {}).catch(() => undefined);
+    if (functions && keep()) this.functions = functions;
   }
 
   async refreshNotebooks(): Promise<void> {
