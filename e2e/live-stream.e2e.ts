@@ -84,6 +84,16 @@ describe('the live section following a RabbitMQ stream', () => {
     await expect.poll(() => counter('Events'), { timeout: 30_000 }).toBe(lines.length + 10);
     expect(await counter('Distinct')).toBe(distinct);
 
+    // The stream deleted: a failure no retry mends, said as such.
+    await broker.ctl('delete_queue', 'shop');
+    await expect.poll(() => text('[data-testid="panel-live-tail-state"]'), { timeout: 30_000 }).toBe('Failed');
+    expect(await text('[data-testid="panel-live-stream-error"]')).toBe(
+      `the stream shop was deleted from amqp://guest@127.0.0.1:${broker.port}/%2F?stream=shop`,
+    );
+    // Said once, in the stream's status: not a second time as a problem of the view.
+    expect(await page.locator('[data-testid="panel-live"] .error').count()).toBe(1);
+    await screenshot(page, 'live-stream-04-failed');
+
     await page.locator('[data-testid="panel-live-source"]').click();
     await page.locator('[data-testid="live-source-file"]').check();
     await page.locator('[data-testid="live-source-follow"]').click();

@@ -138,7 +138,11 @@ export class LiveService {
       following: Boolean(this.following && !this.following.signal.aborted),
       counters: view ? { ...view.counters } : { lines: 0, events: 0, newEvents: 0, rejects: 0 },
       pipelines: view?.pipelines ?? [],
-      problems: [...(view?.problems ?? []), ...(this.error ? [{ pipeline: '(tail)', error: this.error }] : [])],
+      // A stream that failed says why in its status, not a second time as a problem.
+      problems: [
+        ...(view?.problems ?? []),
+        ...(this.error && stream?.state !== 'failed' ? [{ pipeline: '(tail)', error: this.error }] : []),
+      ],
       ...(stream
         ? {
             stream: {
