@@ -223,6 +223,24 @@ describe('the result grid in the browser', () => {
     await shots('profile-date', cell, openProfile('day', 'profile-timeline'));
   });
 
+  it('fits a column to its widest value anywhere in the result, not only in the rows fetched', async () => {
+    const long = 'a value far longer than any other in this column';
+    const width = async (at: number) => {
+      const c = await addSqlCell(`SELECT CASE WHEN range = ${at} THEN '${long}' ELSE 'short' END AS t FROM range(${N})`);
+      return () =>
+        c
+          .locator('[data-testid="grid-header"]')
+          .first()
+          .evaluate((e) => e.getBoundingClientRect().width);
+    };
+    const first = await width(0);
+    // Row 4,000 is past the first page: only the engine's look across the result finds it.
+    const far = await width(4000);
+    const near = await first();
+    expect(near).toBeGreaterThan(200);
+    await poll(far, near);
+  });
+
   it("shows each statement's result of a cell of several, as tabs", async () => {
     const multi = await addSqlCell(
       "CREATE OR REPLACE TABLE grid_scratch AS SELECT range AS n FROM range(12); SELECT sum(n) AS total FROM grid_scratch; SELECT 'x' AS label, 2 AS two",
