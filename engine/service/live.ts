@@ -38,9 +38,12 @@ export class LiveService {
     private readonly emit: Emit,
   ) {}
 
-  /** The workspace's log while it is what is followed (not while a stream is). */
+  /**
+   * The workspace's event log: followed unless a stream was chosen instead (`followedStream`), and what a workspace
+   * switched back to follows again.
+   */
   get log(): string | undefined {
-    return this.stream ? undefined : this.logFile;
+    return this.logFile;
   }
 
   /** The stream followed instead of the log, to compare and recount with (undefined while the log is followed). */
