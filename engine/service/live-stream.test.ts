@@ -105,6 +105,17 @@ describe('the engine following a RabbitMQ stream (live.follow)', () => {
     expect(back.stream).toBeUndefined();
   }, 180_000);
 
+  it('a workspace left while it followed a stream follows its log when switched back to', async () => {
+    await call(engine, 'live.follow', { kind: 'amqp', url: broker.url, stream: 'app-events' });
+    const other = join(root.dir, 'other');
+    await initWorkspace(other);
+    await call(engine, 'workspace.open', { dir: other });
+    await call(engine, 'workspace.open', { dir });
+    const state = await call(engine, 'live.state', {});
+    expect(state.log).toBe(workspaceLog(dir));
+    expect(state.stream).toBeUndefined();
+  }, 60_000);
+
   it('refuses a source that is no amqp:// address at the contract, and keeps following what it followed', async () => {
     const response = await engine.handle({
       id: 'bad',
