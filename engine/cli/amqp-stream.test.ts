@@ -94,7 +94,7 @@ describe('a RabbitMQ stream end to end: simulate → tail → recount → compar
     expect(messages.length - unique.length).toBe(totals.duplicates);
 
     // The live view: every message once (a tail resumed by its checkpoint from where it stopped).
-    const tail = await runCli(['tail', broker.url, '--stream', stream, '--from-start', '--for', '6', '--json'], env);
+    const tail = await runCli(['tail', broker.url, '--stream', stream, '--from-start', '--for', '12', '--json'], env);
     const final = JSON.parse(tail.stdout.trim().split('\n').at(-1) as string) as {
       events: number;
       new_events: number;
