@@ -173,6 +173,30 @@ describe('sorting, filtering and profiling a held result', () => {
     expect(profile).toMatchObject({ rows: 2, nulls: 0, distinct: 2, min: 'Banana', max: 'banana split' });
   });
 
+  it('profiles nested values by their text, and timestamps by the hour', async () => {
+    const nested = await call(engine, 'query.run', {
+      sql: `SELECT * FROM (VALUES ([1, 2], {'a': 1}, TIMESTAMP '2026-01-01 10:15:00'), ([1, 2], {'a': 2}, TIMESTAMP '2026-01-01 12:40:00'),
+              ([3], NULL, TIMESTAMP '2026-01-02 09:00:00')) AS t(xs, s, ts)`,
+    });
+    const list = await call(engine, 'query.profile', { queryId: nested.queryId, column: 'xs' });
+    expect(list).toMatchObject({ rows: 3, nulls: 0, distinct: 2, min: null, max: null });
+    expect(list.top).toEqual([
+      { value: '[1, 2]', count: 2 },
+      { value: '[3]', count: 1 },
+    ]);
+    const struct = await call(engine, 'query.profile', { queryId: nested.queryId, column: 's' });
+    expect(struct).toMatchObject({ nulls: 1, distinct: 2 });
+    const at = await call(engine, 'query.profile', { queryId: nested.queryId, column: 'ts' });
+    // 10:15 to 09:00 the next day spans 22 h 45 min: hourly buckets from 10:00 to 09:00, 24 of them.
+    expect(at.timeline?.grain).toBe('hour');
+    expect(at.timeline?.points).toHaveLength(24);
+    expect(at.timeline?.points.filter((p) => p.count > 0)).toEqual([
+      { at: '2026-01-01 10:00', count: 1 },
+      { at: '2026-01-01 12:00', count: 1 },
+      { at: '2026-01-02 09:00', count: 1 },
+    ]);
+  });
+
   it('finds the widest value of each column', async () => {
     const { values } = await call(engine, 'query.widest', { queryId });
     // Every id and every date reads as long as any other: those columns have no one widest value.
