@@ -218,3 +218,39 @@ describe('sorting, filtering and profiling a held result', () => {
     expect(timeGrain(50 * 365 * 86400)).toBe('year');
   });
 });
+
+describe("a timestamp's profile in the workspace's time zone", () => {
+  let root: { dir: string; cleanup: () => Promise<void> };
+  let engine: Engine;
+
+  beforeAll(async () => {
+    root = await tempDir('recount-views-tz-');
+    const dir = join(root.dir, 'ws');
+    await initWorkspace(dir, { timezone: 'Asia/Kolkata' });
+    engine = await Engine.open({ dir, transport: 'electron' });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await root?.cleanup();
+  });
+
+  it('buckets and shows instants as the workspace reads them (UTC+05:30)', async () => {
+    const run = await call(engine, 'query.run', {
+      sql: `SELECT * FROM (VALUES (TIMESTAMPTZ '2026-01-01 00:30:00+00'), (TIMESTAMPTZ '2026-01-01 20:10:00+00')) AS t(ts)`,
+    });
+    const profile = await call(engine, 'query.profile', { queryId: run.queryId, column: 'ts' });
+    // 00:30 UTC is 06:00 in Kolkata; 20:10 UTC is 01:40 the next day there: 20 hourly buckets, 06:00 to 01:00.
+    expect(profile.timeline?.grain).toBe('hour');
+    expect(profile.timeline?.points).toHaveLength(20);
+    expect(profile.timeline?.points[0]).toEqual({ at: '2026-01-01 06:00', count: 1 });
+    expect(profile.timeline?.points[19]).toEqual({ at: '2026-01-02 01:00', count: 1 });
+    const page = await call(engine, 'query.page', { queryId: run.queryId, offset: 0, limit: 1 });
+    expect(profile.min).toEqual(page.rows[0]?.[0]);
+    const sorted = await call(engine, 'query.arrange', {
+      queryId: run.queryId,
+      filters: [{ column: 'ts', op: '>=', value: '2026-01-02 00:00' }],
+    });
+    // Midnight of 2 January in Kolkata is 18:30 UTC on the 1st: only the second instant is after it.
+    expect(sorted.rowCount).toBe(1);
+  });
+});
