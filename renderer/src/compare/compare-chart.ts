@@ -17,6 +17,9 @@ export const SERIES = [
 /**
  * Batch as bars (the recount everything else is measured against) and realtime naive, exact and served
  * as lines over it, per partition on a time axis, with the batch watermark as a labelled vertical line.
+ * The realtime series often agree (and cover only the partitions the log does, often one or two): their markers
+ * nest, served a ring around exact's dot with naive's triangle on top, so each shows where they coincide; and the
+ * value axis keeps headroom over the data for the watermark's label.
  */
 export function compareChartConfig(
   points: SeriesPoint[],
@@ -29,6 +32,11 @@ export function compareChartConfig(
   const data = (pick: (p: SeriesPoint) => number | null) => points.map((p, i) => ({ x: x[i]!, y: pick(p) }));
   const color = theme.series;
   const many = points.length > 45;
+  const live = points.map((p) => p.naive !== null || p.exact !== null);
+  const few = live.filter(Boolean).length <= 7;
+  const dot = few ? 5 : many ? 2 : 3;
+  // Served rings the realtime markers where there are any, and is a plain point along batch elsewhere.
+  const ring = (i: number) => live[i] === true;
   type Point = { x: number; y: number | null };
   const line = (
     label: string,
@@ -71,22 +79,30 @@ export function compareChartConfig(
       'Realtime naive',
       color.naive,
       data((p) => p.naive),
-      { borderDash: [5, 4], pointStyle: 'triangle', order: 1 },
+      { borderDash: [5, 4], pointStyle: 'triangle', pointRadius: dot, order: 1 },
     ),
     line(
       'Realtime exact',
       color.exact,
       data((p) => p.exact),
-      { order: 2 },
+      { pointRadius: dot, order: 2 },
     ),
     line(
       'Served',
       color.served,
       data((p) => p.served),
-      { pointStyle: 'rectRot', order: 3 },
+      {
+        pointStyle: 'rectRot',
+        pointRadius: points.map((_, i) => (ring(i) ? dot + 4 : many ? 2 : 3)),
+        pointBackgroundColor: points.map((_, i) => (ring(i) ? theme.surface : color.served)),
+        pointBorderColor: points.map((_, i) => (ring(i) ? color.served : theme.surface)),
+        pointBorderWidth: points.map((_, i) => (ring(i) ? 2 : 1)),
+        order: 3,
+      },
     ),
   ];
   const at = watermark ? watermarkPosition(watermark, grain, parseTime) : null;
+  const top = Math.max(0, ...points.flatMap((p) => [p.batch, p.naive, p.exact, p.served].filter((v): v is number => v !== null)));
   const base = baseOptions(theme);
   return {
     type: 'bar',
@@ -137,6 +153,8 @@ export function compareChartConfig(
         x: timeScale(theme, true, true),
         y: {
           ...valueScale(theme),
+          // Room above the tallest value, where the watermark's label sits.
+          ...(top > 0 ? { suggestedMax: top * 1.25 } : {}),
           title: { display: true, text: metric, color: theme.textFaint, font: { family: theme.font, size: 11 } },
         },
       },
