@@ -1,6 +1,7 @@
 // One step of the scale bench (scale.ts), in a process of its own so that its memory high-water mark is its own:
 // node --import tsx bench/scale-step.ts '<StepRequest as JSON>'. The last line it prints is a StepResult.
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { initWorkspace, openWorkspace } from '../engine/service/init.js';
 import type { Workspace } from '../engine/kernel/workspace/workspace.js';
 import { importFile } from '../engine/lake/import.js';
@@ -138,5 +139,7 @@ async function step(request: StepRequest): Promise<{ ms: number; detail: Record<
 
 const request = StepRequest.parse(JSON.parse(process.argv[2] ?? 'null'));
 const measured = await step(request);
-const result: StepResult = { step: request.step, ...measured, peakBytes: await peakBytes() };
+// The machine's load while the step ran: on a shared machine, what a figure that moved between runs is read against.
+const detail = { ...measured.detail, 'load average (1 min) at its end': loadavg()[0]?.toFixed(1) ?? '' };
+const result: StepResult = { step: request.step, ms: measured.ms, detail, peakBytes: await peakBytes() };
 process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
