@@ -32,6 +32,21 @@ export interface Freshness {
 export type Runner = (options?: { signal?: AbortSignal }) => Promise<void>;
 
 const SAVE_DELAY_MS = 700;
+/**
+ * A deletion is saved this late, so that undoing it in time leaves the notebook's file, and the cell's saved result
+ * (which the engine drops with the cell when the notebook is saved without it), as they were.
+ */
+export const UNDO_DELETE_MS = 8000;
+/** How many deletions can be undone; older ones let go of the results they hold in the engine. */
+const UNDO_DEPTH = 20;
+
+/** A deleted cell, with where it was and what it showed, so that undoing puts it back as it was. */
+interface Removed {
+  cell: Cell;
+  index: number;
+  result: CellResult | undefined;
+  ran: Ran | undefined;
+}
 
 /** A new cell of a kind, filled with something that runs. */
 export function blankCell(kind: CellKind, context: { pipelines: string[]; realtime: string[]; lastSql?: string }): Cell {
@@ -87,6 +102,10 @@ export class NotebookDoc {
   private runners = new Map<string, Runner>();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private removed: Removed[] = [];
+  private holdUntil = 0;
+  /** Told of each deleted cell (the notebook view offers to undo it). */
+  onremove: ((cell: Cell) => void) | undefined;
 
   constructor(
     private readonly client: Client,
@@ -196,10 +215,41 @@ export class NotebookDoc {
     this.changed();
   }
 
+  /** Deletes a cell, keeping it (and its result, still held) to put back with undoRemove(). */
   remove(id: string): void {
+    const index = this.cells.findIndex((c) => c.id === id);
+    const cell = this.cells[index];
+    if (!cell) return;
+    this.removed.push({ cell: $state.snapshot(cell) as Cell, index, result: this.results.get(id), ran: this.ran.get(id) });
+    for (const dropped of this.removed.splice(0, Math.max(0, this.removed.length - UNDO_DEPTH))) this.release(dropped);
     this.cells = this.cells.filter((c) => c.id !== id);
-    this.setResult(id, undefined);
-    this.changed();
+    this.results.delete(id);
+    this.ran.delete(id);
+    if (this.focused === id) this.focused = undefined;
+    this.changed(UNDO_DELETE_MS);
+    this.onremove?.(cell);
+  }
+
+  /** Whether a deleted cell can be put back. */
+  get canUndoRemove(): boolean {
+    return this.removed.length > 0;
+  }
+
+  /** Puts the last deleted cell back where it was, with what it showed; undefined when there is none to put back. */
+  undoRemove(): Cell | undefined {
+    const entry = this.removed.pop();
+    if (!entry) return undefined;
+    const { cell, result, ran } = entry;
+    if (result) this.results.set(cell.id, result);
+    if (ran) this.ran.set(cell.id, ran);
+    this.insert(cell, Math.min(entry.index, this.cells.length));
+    return cell;
+  }
+
+  /** A deletion that can no longer be undone: the engine can let go of the result it held. */
+  private release(entry: Removed): void {
+    if (entry.result && !entry.result.saved)
+      void this.client.call('query.close', { queryId: entry.result.queryId }).catch(() => undefined);
   }
 
   move(id: string, delta: -1 | 1): void {
@@ -218,10 +268,12 @@ export class NotebookDoc {
     return undefined;
   }
 
-  private changed(): void {
+  /** Saves shortly; `hold` keeps the next save back that long (edits meanwhile do not bring it forward). */
+  private changed(hold = 0): void {
     this.dirty = true;
+    if (hold) this.holdUntil = Date.now() + hold;
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => void this.save(), SAVE_DELAY_MS);
+    this.saveTimer = setTimeout(() => void this.save(), Math.max(SAVE_DELAY_MS, this.holdUntil - Date.now()));
   }
 
   async save(): Promise<void> {
@@ -309,5 +361,6 @@ export class NotebookDoc {
     await this.save();
     this.closed = true;
     for (const id of [...this.results.keys()]) this.setResult(id, undefined);
+    for (const entry of this.removed.splice(0)) this.release(entry);
   }
 }

@@ -1,5 +1,6 @@
 import { isUnreachable, type Client, type ConnectionStatus } from '../api';
 import { NotebookDoc } from '../notebook/notebook.svelte';
+import { nameTaken, notebookNameFor } from '../notebook/title-name';
 import type { WorkspaceStore } from '../workspace/workspace.svelte';
 import { Theme } from './theme.svelte';
 
@@ -94,12 +95,68 @@ export class Shell {
     await this.openNotebook(name);
   }
 
+  /**
+   * Renames a notebook's file, and its title with it (the two are kept in step): the open notebook is saved first, so
+   * the rename moves every edit; a closed one gets its new title written once its file has the new name.
+   */
   async renameNotebook(from: string, to: string): Promise<void> {
-    if (this.notebook?.name === from) await this.notebook.save();
-    await this.client.call('notebooks.rename', { from, to });
+    const doc = this.notebook?.name === from ? this.notebook : undefined;
+    const title = doc?.title;
+    if (doc) {
+      doc.setTitle(to);
+      await doc.save();
+    }
+    try {
+      await this.client.call('notebooks.rename', { from, to });
+    } catch (error) {
+      if (doc && title !== undefined) {
+        doc.setTitle(title);
+        await doc.save();
+      }
+      throw error;
+    }
+    if (doc) doc.name = to;
+    else {
+      const { notebook } = await this.client.call('notebooks.read', { name: to });
+      await this.client.call('notebooks.save', { name: to, notebook: { ...notebook, title: to } });
+    }
     await this.workspace.refreshNotebooks();
-    if (this.notebook?.name === from) this.notebook.name = to;
-    localStorage.setItem(this.lastKey, to);
+    if (doc) localStorage.setItem(this.lastKey, to);
+  }
+
+  /**
+   * A new title for the open notebook, and its file renamed to match. Returns why not, when its file name would be
+   * another notebook's: then neither changes. A title with nothing a file name can hold keeps the file's name.
+   */
+  async retitleNotebook(title: string): Promise<string | undefined> {
+    const doc = this.notebook;
+    if (!doc || title === doc.title) return undefined;
+    const name = notebookNameFor(title);
+    if (!name || name === doc.name) {
+      doc.setTitle(title);
+      return undefined;
+    }
+    const taken = nameTaken(
+      name,
+      this.workspace.notebooks.map((n) => n.name),
+      doc.name,
+    );
+    if (taken)
+      return `Another notebook is saved as notebooks/${taken}.md: give this one another title, or rename that one first.`;
+    const before = doc.title;
+    doc.setTitle(title);
+    await doc.save();
+    try {
+      await this.client.call('notebooks.rename', { from: doc.name, to: name });
+    } catch (error) {
+      doc.setTitle(before);
+      await doc.save();
+      throw error;
+    }
+    doc.name = name;
+    localStorage.setItem(this.lastKey, name);
+    await this.workspace.refreshNotebooks();
+    return undefined;
   }
 
   async deleteNotebook(name: string): Promise<void> {
