@@ -63,6 +63,7 @@ export const SHORTCUTS: Shortcut[] = [
     match: (e) => mod(e) && e.key === '/',
     action: 'help',
   },
+  { where: 'app', keys: 'Ctrl+Z', what: 'Put back the last deleted cell (outside an editor or a field)' },
   { where: 'app', keys: 'Escape', what: 'Close a dialog, or stop editing a text cell' },
 ];
 
