@@ -1,16 +1,40 @@
 import { join } from 'node:path';
 import type { Connection } from '../kernel/workspace/db.js';
-import { ident, listLiteral } from '../kernel/util/sql.js';
+import { ident, listLiteral, literal } from '../kernel/util/sql.js';
 
 const EMPTY_LAKE = `SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS event_type, NULL::TIMESTAMPTZ AS occurred_at,
   NULL::DATE AS event_date, NULL::VARCHAR AS _source_file, NULL::BIGINT AS _source_line,
   NULL::TIMESTAMPTZ AS _imported_at, NULL::BIGINT AS _import_id WHERE false`;
 
-/** The read_parquet call over exactly the committed files: readers never glob the lake, so orphans stay invisible. */
-export function lakeScan(workspaceDir: string, relativePaths: readonly string[]): string {
+/**
+ * The read_parquet call over exactly the committed files: readers never glob the lake, so orphans stay invisible.
+ * `sameColumns` says every file holds the same columns (the files of imports with one column list): DuckDB then
+ * reads one file's schema to bind, not every file's, which every query over the lake would pay per file.
+ */
+export function lakeScan(workspaceDir: string, relativePaths: readonly string[], sameColumns = false): string {
   if (relativePaths.length === 0) return `(${EMPTY_LAKE})`;
   const paths = relativePaths.map((p) => join(workspaceDir, p));
-  return `read_parquet(${listLiteral(paths)}, hive_partitioning = true, hive_types = {'event_date': DATE}, union_by_name = true)`;
+  const unionByName = sameColumns ? '' : ', union_by_name = true';
+  return `read_parquet(${listLiteral(paths)}, hive_partitioning = true, hive_types = {'event_date': DATE}${unionByName})`;
+}
+
+// A committed file never changes, so its columns are read once per process.
+const columnsOf = new Map<string, string>();
+
+/** A Parquet file's columns and their types, in name order, as one string. */
+async function fileColumns(connection: Connection, path: string): Promise<string> {
+  let columns = columnsOf.get(path);
+  if (columns === undefined) {
+    const rows = await connection.all<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM read_parquet(${literal(path)})`,
+    );
+    columns = rows
+      .map((r) => `${r.column_name}\u0000${r.column_type}`)
+      .sort()
+      .join('\u0001');
+    columnsOf.set(path, columns);
+  }
+  return columns;
 }
 
 /**
@@ -43,15 +67,24 @@ export async function rebuildLakeViews(connection: Connection, workspaceDir: str
     list.push(`${m.column_name}\u0000${lakeType ?? m.column_type}\u0000${m.lake_column}`);
     projections.set(Number(m.import_id), list);
   }
-  const groups = new Map<string, string[]>();
+  // One COPY wrote each import's files, so they hold the same columns: one file's schema stands for the import's.
+  // Imports with the same columns share a scan that needs no union by name.
+  const firstFiles = new Map<number, string>();
+  for (const f of files) if (!firstFiles.has(Number(f.import_id))) firstFiles.set(Number(f.import_id), f.path);
+  const columnLists = new Map<number, string>();
+  for (const [importId, path] of firstFiles) columnLists.set(importId, await fileColumns(connection, join(workspaceDir, path)));
+  const groups = new Map<string, { paths: string[]; sameColumns: boolean }>();
   for (const f of files) {
     const key = (projections.get(Number(f.import_id)) ?? []).join('\u0001');
-    const list = groups.get(key) ?? [];
-    list.push(f.path);
-    groups.set(key, list);
+    const columns = columnLists.get(Number(f.import_id)) as string;
+    const group = `${key}\u0002${columns}`;
+    const entry = groups.get(group) ?? { paths: [], sameColumns: true };
+    entry.paths.push(f.path);
+    groups.set(group, entry);
   }
-  const scans = [...groups.entries()].map(([key, paths]) => {
-    const scan = lakeScan(workspaceDir, paths);
+  const scans = [...groups.entries()].map(([group, { paths, sameColumns }]) => {
+    const key = group.slice(0, group.indexOf('\u0002'));
+    const scan = lakeScan(workspaceDir, paths, sameColumns);
     if (key === '') return `SELECT * FROM ${scan}`;
     const changed = key.split('\u0001').map((p) => p.split('\u0000') as [string, string, string]);
     const exclude = changed.map(([column]) => ident(column)).join(', ');
