@@ -65,7 +65,9 @@ describe('the notebook and its window', () => {
     // The editor's text takes the dark theme's --text (#e6e9ef); the chart redraws in the dark palette.
     await expect.poll(() => editor.evaluate((e) => getComputedStyle(e).color)).not.toBe(lightText);
     await expect.poll(() => canvas.evaluate((c) => (c as HTMLCanvasElement).toDataURL())).not.toBe(lightChart);
+    await canvas.scrollIntoViewIfNeeded();
     await screenshot(page, 'ui-theme-dark-chosen-1920-light-system');
+    await page.locator('main.content').evaluate((e) => e.scrollTo(0, 0));
 
     await page.reload();
     await openDemo();
