@@ -137,6 +137,9 @@ describe('the lake section', () => {
       .evaluateAll((trs) => trs.map((r) => Number(r.getAttribute('data-line'))));
     expect(mine.sort((a, b) => a - b)).toEqual(truth.malformed.map((m) => m.line).sort((a, b) => a - b));
     await screenshot(page, 'lake-02-all-rejects');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'lake-02-all-rejects-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     const cells = await page.locator('[data-cell-kind="sql"]').count();
     await page.locator('[data-testid="rejects-open-sql"]').click();
     const cell = page.locator('[data-cell-kind="sql"]').nth(cells);
@@ -158,6 +161,9 @@ describe('the lake section', () => {
       `Its ${count(landed)} rows and ${truth.malformed.length} rejected lines leave the lake`,
     );
     await screenshot(page, 'lake-04-remove-confirm');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'lake-04-remove-confirm-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.locator('[data-testid="remove-import-go"]').click();
     await confirm.waitFor({ state: 'hidden' });
     await expect.poll(lakeNumbers, { timeout: 20_000 }).toEqual(before);
