@@ -197,10 +197,23 @@ describe('the notebook and its window', () => {
     expect(await cellIds()).toEqual(before);
     expect(await back.locator('[data-testid="row-count"]').innerText()).toBe(count);
     expect((await cellIds()).indexOf(id)).toBe(index);
-    // Ctrl+Z in an editor is the editor's own undo, not another cell coming back.
-    await page.locator('[data-cell-kind="markdown"]').first().hover();
+    // A compare cell comes back showing its comparison (the one the engine saved for it), not an empty cell.
+    const compare = page.locator('[data-cell-kind="compare"]');
+    const reasons = await compare.locator('[data-testid="compare-table"], [data-testid="compare-agree"]').innerText();
+    await compare.hover();
+    await compare.locator('[aria-label="Delete cell"]').click();
+    await compare.waitFor({ state: 'detached' });
+    await page.locator('[data-testid="toast-action"]').click();
+    await compare.locator('[data-testid="compare-table"], [data-testid="compare-agree"]').waitFor();
+    expect(await compare.locator('[data-testid="compare-table"], [data-testid="compare-agree"]').innerText()).toBe(reasons);
+    expect(await cellIds()).toEqual(before);
+
+    // Ctrl+Z in an editor is the editor's own undo, not another cell coming back (the add test's text cell is
+    // still there to put back).
+    await back.locator('.cm-content').click();
     await page.keyboard.press('ControlOrMeta+Z');
     expect(await cellIds()).toEqual(before);
+    expect(await back.locator('.cm-content').innerText()).toBe(text);
   });
 
   it('renames the file with the title, and the title with the file; a taken name is refused with a message', async () => {

@@ -235,11 +235,20 @@ export class NotebookDoc {
     return this.removed.length > 0;
   }
 
-  /** Puts the last deleted cell back where it was, with what it showed; undefined when there is none to put back. */
-  undoRemove(): Cell | undefined {
+  /**
+   * Puts the last deleted cell back where it was, with what it showed; undefined when there is none to put back. A
+   * compare cell's comparison lives in the cell, not here: the one the engine saved for it is read back before the cell
+   * mounts (unless the deletion was saved meanwhile, which drops it; then the cell shows what it showed on open).
+   */
+  async undoRemove(): Promise<Cell | undefined> {
     const entry = this.removed.pop();
     if (!entry) return undefined;
     const { cell, result, ran } = entry;
+    if (cell.kind === 'compare') {
+      const saved = await this.client.call('notebooks.results', { name: this.name }).catch(() => undefined);
+      const mine = saved?.results.find((r) => r.cellId === cell.id && r.kind === 'compare');
+      if (mine?.kind === 'compare' && mine.pipeline === cell.pipeline) this.savedCompares.set(cell.id, mine);
+    }
     if (result) this.results.set(cell.id, result);
     if (ran) this.ran.set(cell.id, ran);
     this.insert(cell, Math.min(entry.index, this.cells.length));
