@@ -235,6 +235,30 @@ describe('removing an import', () => {
     expect(after).toEqual(before);
   });
 
+  it('refuses to remove an import a later one continues (a file that grew), and removes them newest first', async () => {
+    const dir = join(root.dir, 'grown');
+    await initWorkspace(dir, { timezone: TZ });
+    const log = join(root.dir, 'grown.ndjson');
+    const line = (i: number) => `{"event_id":"g${i}","event_type":"view","occurred_at":"2026-10-0${1 + (i % 3)}T10:00:00Z"}\n`;
+    await writeFile(log, [0, 1, 2, 3].map(line).join(''));
+    const workspace = await openWorkspace(dir);
+    try {
+      expect(await importFile(workspace, log)).toMatchObject({ status: 'imported', importId: 1, rows: 4 });
+      await writeFile(log, [0, 1, 2, 3, 4, 5].map(line).join(''));
+      expect(await importFile(workspace, log)).toMatchObject({ status: 'imported', importId: 2, rows: 2 });
+      await expect(removeImport(workspace, 1)).rejects.toThrow(
+        `import #2 continues import #1 (lines 5–6 of ${log}): remove #2 first`,
+      );
+      expect(await removeImport(workspace, 2)).toMatchObject({ rows: 2, events: 2 });
+      expect(await removeImport(workspace, 1)).toMatchObject({ rows: 4, events: 4 });
+      expect(await workspace.catalog.all('SELECT count(*)::INTEGER AS n FROM raw_events')).toEqual([{ n: 0 }]);
+      // Nothing of it is left: the file imports whole again, under an id after both removals' (3 and 4).
+      expect(await importFile(workspace, log)).toMatchObject({ status: 'imported', importId: 5, rows: 6 });
+    } finally {
+      await workspace.close();
+    }
+  });
+
   it.each([
     ['removing', 0, false],
     ['deleting files', 0, true],

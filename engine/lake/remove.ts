@@ -61,6 +61,19 @@ export async function removeImport(
     if (!row) {
       throw new UserError(`there is no import #${importId} in this workspace (recount imports lists them)`, 'not-found');
     }
+    // A later import that continued this one (a file that grew) would be left without the lines before its own, and
+    // the file's next import would continue it rather than bring them back: that one is removed first.
+    const continued = await catalog.one<{ id: number; from: number; to: number }>(
+      `SELECT import_id::DOUBLE AS id, (lines_from + 1)::DOUBLE AS "from", lines_to::DOUBLE AS "to" FROM imports
+       WHERE source_path = $path AND import_id > $id AND bytes_from > 0 ORDER BY import_id DESC LIMIT 1`,
+      { path: row.source_path, id: importId },
+    );
+    if (continued) {
+      throw new UserError(
+        `import #${continued.id} continues import #${importId} (lines ${continued.from}–${continued.to} of ${row.source_path}): remove #${continued.id} first`,
+        'import-continued',
+      );
+    }
     const kept = await catalog.one<{ n: number }>(
       `SELECT count(DISTINCT event_id)::DOUBLE AS n FROM duplicate_arrivals WHERE first_import_id = $id AND import_id <> $id`,
       { id: importId },
