@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { canRetry, outcomeTitle, runStatusLabel, runsOf, statusTone, summarizeRun, type RunRecord, type RunResult } from './runs';
+import {
+  canRetry,
+  genuinelyFailed,
+  notRun,
+  outcomeTitle,
+  runStatusLabel,
+  runsOf,
+  statusTone,
+  summarizeRun,
+  type RunRecord,
+  type RunResult,
+} from './runs';
 
 const run = (runId: number, pipelines: string[], extra: Partial<RunRecord> = {}): RunRecord => ({
   runId,
@@ -58,6 +69,20 @@ describe('runsOf and canRetry', () => {
     expect(canRetry(run(1, ['a'], { failed: 2, status: 'partial' }))).toBe(true);
     expect(canRetry(run(1, ['a']))).toBe(false);
     expect(canRetry(run(1, ['a'], { failed: 1, finishedAt: null }))).toBe(false);
+  });
+  it("counts a cancelled run's unfinished partitions as not run, not as failures to retry", () => {
+    const stopped = { pipeline: 'a', partition: '2026-10-02', error: 'cancelled' };
+    const boom = { pipeline: 'a', partition: '2026-10-03', error: 'Conversion Error: oops' };
+    const cancelled = run(1, ['a'], { status: 'partial', cancelled: true, partitions: 22, succeeded: 3, failed: 19 });
+    expect([genuinelyFailed({ ...cancelled, failures: [stopped] }), notRun({ ...cancelled, failures: [stopped] })]).toEqual([
+      0, 19,
+    ]);
+    expect(canRetry({ ...cancelled, failures: [stopped] })).toBe(false);
+    expect([
+      genuinelyFailed({ ...cancelled, failures: [stopped, boom] }),
+      notRun({ ...cancelled, failures: [stopped, boom] }),
+    ]).toEqual([1, 18]);
+    expect(canRetry({ ...cancelled, failures: [stopped, boom] })).toBe(true);
   });
 });
 

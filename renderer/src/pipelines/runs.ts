@@ -24,9 +24,24 @@ export function runsOf(runs: readonly RunRecord[], pipeline: string): RunRecord[
   return runs.filter((r) => r.pipelines.includes(pipeline));
 }
 
-/** A finished run with failed partitions can re-run exactly those (`--retry`). */
+const isCancelled = (e: string | null) => Boolean(e && /^cancelled\b/i.test(e));
+
+/**
+ * Partitions of a run that failed of themselves. A cancelled run also counts those it never ran (or stopped) as failed;
+ * they are not failures to retry but work a later run does.
+ */
+export function genuinelyFailed(run: RunRecord): number {
+  return run.cancelled ? run.failures.filter((f) => !isCancelled(f.error)).length : run.failed;
+}
+
+/** Partitions a cancelled run did not finish: neither succeeded nor failed of themselves. */
+export function notRun(run: RunRecord): number {
+  return run.cancelled ? Math.max(0, run.failed - genuinelyFailed(run)) : 0;
+}
+
+/** A finished run with failed partitions can re-run exactly those (`--retry`); a cancel is no failure. */
 export function canRetry(run: RunRecord): boolean {
-  return run.failed > 0 && run.finishedAt !== null;
+  return genuinelyFailed(run) > 0 && run.finishedAt !== null;
 }
 
 export interface RunSummary {
@@ -41,7 +56,6 @@ export interface RunSummary {
 /** What a run did to one pipeline: its partitions, rows, and each failure with DuckDB's message. */
 export function summarizeRun(result: RunResult, pipeline: string): RunSummary {
   const mine = result.partitions.filter((p) => p.pipeline === pipeline);
-  const isCancelled = (e: string | null) => Boolean(e && /^cancelled\b/i.test(e));
   const failed = mine.filter((p) => p.status === 'failed');
   return {
     ran: mine.length,
