@@ -166,6 +166,8 @@ export async function benchUi(report: Report): Promise<void> {
     let rowCount = '';
     try {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      // tsx keeps function names with a helper (__name) the page does not have; functions sent to evaluate need it.
+      await context.addInitScript('globalThis.__name = (f) => f');
       const page = await context.newPage();
       await page.goto(big.launchUrl);
       await page.waitForSelector('[data-testid="notebook"][data-run-state="done"]', { timeout: 180_000 });
