@@ -109,10 +109,11 @@ export function demoLogLines(now: number): string[] {
   const today = startOfDayMs(now);
   const model = new SessionModel(new Random(7), { users: 400 });
   const lines: string[] = [];
-  // Sessions a minute apart from 1 am; in the first hours of a day, closer together from midnight, so a demo started
-  // just after midnight still has today's events.
-  const first = Math.min(3_600_000, Math.floor((now - today) / 4));
-  const step = Math.max(1_000, Math.min(60_000, Math.floor((now - today - first) / 320)));
+  // Sessions a minute apart from 1 am. In the first hour of a day there is no 1 am yet: sessions from midnight on, closer
+  // together, so that a demo started just after midnight still has today's events.
+  const early = now - today < 3_600_000;
+  const first = early ? Math.floor((now - today) / 4) : 3_600_000;
+  const step = early ? Math.max(1_000, Math.floor((now - today - first) / 320)) : 60_000;
   for (let t = today + first; lines.length < 300 && t < now; t += step) for (const e of model.session(t)) lines.push(toNdjson(e));
   if (lines.length > 10) lines.push(lines[5] as string, toNdjson(model.session(today - DAY_MS - 3_600_000)[0] as GeneratedEvent));
   return lines;
