@@ -17,6 +17,11 @@ describe("the demo log's events of today so far", () => {
       ).toBe(true);
       expect(days.at(-1), time).toBe('2026-12-06');
       expect(lines.at(-2), time).toBe(lines[5]);
+      // Nothing from after now: the log holds today so far.
+      expect(
+        lines.every((l) => Date.parse((JSON.parse(l) as { occurred_at: string }).occurred_at) <= now),
+        time,
+      ).toBe(true);
     }
   });
 });

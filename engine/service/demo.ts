@@ -114,7 +114,9 @@ export function demoLogLines(now: number): string[] {
   const early = now - today < 3_600_000;
   const first = early ? Math.floor((now - today) / 4) : 3_600_000;
   const step = early ? Math.max(1_000, Math.floor((now - today - first) / 320)) : 60_000;
-  for (let t = today + first; lines.length < 300 && t < now; t += step) for (const e of model.session(t)) lines.push(toNdjson(e));
+  for (let t = today + first; lines.length < 300 && t < now; t += step)
+    // Today so far: a session that began a minute ago has no events from the next minutes yet.
+    for (const e of model.session(t)) if (e.occurred_at_ms <= now) lines.push(toNdjson(e));
   if (lines.length > 10) lines.push(lines[5] as string, toNdjson(model.session(today - DAY_MS - 3_600_000)[0] as GeneratedEvent));
   return lines;
 }
